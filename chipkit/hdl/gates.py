@@ -1,0 +1,93 @@
+"""Logic gates, the atoms every structural block here is built from, and the wiring helpers between
+bits and buses. chipkit.netlist reads a block's gates back to measure its logic depth.
+
+Each gate is one MyHDL @always_comb; the last argument is always the output.
+"""
+from myhdl import ConcatSignal, always_comb, block
+
+
+@block
+def and2(a, b, y):
+    """y = a AND b.   a, b -- in, 1 bit;  y -- out, 1 bit."""
+
+    @always_comb
+    def logic():
+        y.next = a & b
+
+    return logic
+
+
+@block
+def or2(a, b, y):
+    """y = a OR b.   a, b -- in, 1 bit;  y -- out, 1 bit."""
+
+    @always_comb
+    def logic():
+        y.next = a | b
+
+    return logic
+
+
+@block
+def xor2(a, b, y):
+    """y = a XOR b.   a, b -- in, 1 bit;  y -- out, 1 bit."""
+
+    @always_comb
+    def logic():
+        y.next = a ^ b
+
+    return logic
+
+
+@block
+def nand2(a, b, y):
+    """y = NOT (a AND b).   a, b -- in, 1 bit;  y -- out, 1 bit."""
+
+    @always_comb
+    def logic():
+        y.next = not (a & b)
+
+    return logic
+
+
+@block
+def inv(a, y):
+    """y = NOT a.   a -- in, 1 bit;  y -- out, 1 bit."""
+
+    @always_comb
+    def logic():
+        y.next = not a
+
+    return logic
+
+
+#: the gate blocks and the boolean function each computes, for chipkit.netlist
+GATES = {
+    and2: lambda a, b: a & b,
+    or2: lambda a, b: a | b,
+    xor2: lambda a, b: a ^ b,
+    nand2: lambda a, b: 1 - (a & b),
+    inv: lambda a: 1 - a,
+}
+
+
+@block
+def pack(bits, bus):
+    """Drive a bus from a list of 1-bit signals, bits[0] the least significant (wiring, no gates).
+
+    bits -- in, list of 1-bit signals;  bus -- out, len(bits) bits.
+    """
+    joined = ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
+
+    @always_comb
+    def wire():
+        bus.next = joined
+
+    return wire
+
+
+def unpack(bus, width):
+    """The bits of a bus as a list of 1-bit shadow signals, bits[0] the least significant (no gates)."""
+    if isinstance(bus.val, bool):
+        return [bus]
+    return [bus(i) for i in range(width)]

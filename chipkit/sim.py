@@ -1,0 +1,170 @@
+"""Running MyHDL simulations: one helper that always ends them, and a Bench that drives a block with vectors.
+
+A Bench names a block's ports once; the same vectors then drive the MyHDL simulation here and the
+converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value by value.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from myhdl import ResetSignal, Signal, Simulation, StopSimulation, delay, instance, intbv
+
+from chipkit.errors import ConfigError, RangeError, ShapeError
+
+HALF_PERIOD = 5  # time units; a clock cycle is 10, the same in MyHDL and in the Verilog testbenches
+
+
+def run(*blocks, duration: int | None = None) -> int:
+    """Simulate MyHDL block instances (or generators) until one raises StopSimulation or `duration`
+    time units pass; always end the simulation, even when a block raises, so the next one can start.
+
+    Returns the simulation time reached. A simulation left open by earlier code (a crashed cell that
+    called `run_sim` itself) is closed first: MyHDL allows only one at a time.
+    """
+    if Simulation._no_of_instances:  # a simulation someone else left open
+        Simulation._no_of_instances = 0
+    sim = Simulation(*blocks)
+    try:
+        sim.run(duration, quiet=1)
+    except StopSimulation:
+        pass
+    finally:
+        sim.quit()
+    from myhdl import now
+
+    return now()
+
+
+def clock_gen(clock):
+    """A free-running clock: low for HALF_PERIOD, high for HALF_PERIOD; first rising edge at t = 5."""
+
+    @instance
+    def gen():
+        while True:
+            yield delay(HALF_PERIOD)
+            clock.next = not clock
+
+    return gen
+
+
+def port_width(template) -> int:
+    return 1 if isinstance(template, bool) else len(template)
+
+
+def port_signed(template) -> bool:
+    return not isinstance(template, bool) and template.min is not None and template.min < 0
+
+
+def _new_signal(template):
+    return Signal(copy.deepcopy(template))
+
+
+@dataclass
+class Bench:
+    """A MyHDL block with named ports, driven cycle by cycle (or step by step) from vectors.
+
+    factory  -- the @block function
+    inputs   -- {port name: template}, e.g. {"a": intbv(0, min=-128, max=128), "cin": bool(0)}
+    outputs  -- {port name: template}
+    params   -- Python parameters passed to the factory (e.g. {"width": 8})
+    clocked  -- if True the factory also takes `clock` and `reset` (synchronous, active high) first;
+                `reset` is driven from vectors["reset"] when given, else held low
+
+    Timing: step t applies every input from vectors[...][t]; a clocked bench then waits for the rising
+    edge and samples outputs 1 time unit after it (the registers now hold step t's result); a
+    combinational bench samples 1 time unit after applying the inputs.
+    """
+
+    factory: Callable
+    inputs: dict
+    outputs: dict
+    params: dict = field(default_factory=dict)
+    clocked: bool = False
+
+    @property
+    def name(self) -> str:
+        """Module name for the converted HDL: the block's name plus its parameters."""
+        suffix = "".join(f"_{k[0]}{int(v)}" for k, v in self.params.items()
+                         if isinstance(v, (int, bool)))
+        return self.factory.__name__ + suffix
+
+    def signals(self) -> dict:
+        """Fresh signals for every port, in the factory's argument order (clock, reset first)."""
+        sigs = {}
+        if self.clocked:
+            sigs["clock"] = Signal(bool(0))
+            sigs["reset"] = ResetSignal(0, active=1, isasync=False)
+        sigs.update({k: _new_signal(v) for k, v in self.inputs.items()})
+        sigs.update({k: _new_signal(v) for k, v in self.outputs.items()})
+        return sigs
+
+    def instance(self, sigs: dict | None = None):
+        """Elaborate the block on `sigs` (fresh signals when None)."""
+        return self.factory(**(sigs or self.signals()), **self.params)
+
+    def input_ports(self) -> dict:
+        """{name: template} of every driven input, reset included for a clocked bench."""
+        ports = {"reset": bool(0)} if self.clocked else {}
+        ports.update(self.inputs)
+        return ports
+
+    def check_vectors(self, vectors: dict) -> tuple[dict, int]:
+        """Vectors as int arrays of one length, checked against the port widths; returns (vectors, n)."""
+        ports = self.input_ports()
+        unknown = set(vectors) - set(ports)
+        if unknown:
+            raise ConfigError(f"vectors for unknown ports {sorted(unknown)}; ports are {sorted(ports)}")
+        missing = set(self.inputs) - set(vectors)
+        if missing:
+            raise ConfigError(f"no vectors for input ports {sorted(missing)}")
+        vecs = {k: np.atleast_1d(np.asarray(v)) for k, v in vectors.items()}
+        lengths = {len(v) for v in vecs.values()}
+        if len(lengths) != 1:
+            raise ShapeError(f"all vectors must have the same length, got lengths {sorted(lengths)}")
+        n = lengths.pop()
+        if self.clocked and "reset" not in vecs:
+            vecs["reset"] = np.zeros(n, dtype=np.int64)
+        for k, v in vecs.items():
+            t = ports[k]
+            lo, hi = (0, 1) if isinstance(t, bool) else (t.min, t.max - 1)
+            if v.size and (v.min() < lo or v.max() > hi):
+                raise RangeError(f"vector for port {k!r} holds values outside {lo}..{hi}")
+        return vecs, n
+
+    def run_myhdl(self, vectors: dict) -> dict:
+        """Drive the MyHDL block with `vectors`; return {output name: int64 array, one value per step}."""
+        vecs, n = self.check_vectors(vectors)
+        sigs = self.signals()
+        dut = self.instance(sigs)
+        got = {k: [] for k in self.outputs}
+        clocked = self.clocked
+
+        @instance
+        def driver():
+            for t in range(n):
+                for k, v in vecs.items():
+                    sigs[k].next = int(v[t])
+                if clocked:
+                    yield sigs["clock"].posedge
+                yield delay(1)
+                for k in got:
+                    got[k].append(int(sigs[k].val))
+            raise StopSimulation
+
+        blocks = [dut, driver] + ([clock_gen(sigs["clock"])] if clocked else [])
+        run(*blocks)
+        return {k: np.array(v, dtype=np.int64) for k, v in got.items()}
+
+
+def int_template(width: int, signed: bool = False):
+    """An intbv template of `width` bits, signed or unsigned (a 1-bit unsigned port is a bool)."""
+    from chipkit.numerics import check_width, signed_range
+
+    width = check_width(width)
+    if signed:
+        lo, hi = signed_range(width)
+        return intbv(0, min=lo, max=hi + 1)
+    return bool(0) if width == 1 else intbv(0)[width:]
