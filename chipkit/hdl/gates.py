@@ -3,7 +3,7 @@ bits and buses. chipkit.netlist reads a block's gates back to measure its logic 
 
 Each gate is one MyHDL @always_comb; the last argument is always the output.
 """
-from myhdl import ConcatSignal, always_comb, block
+from myhdl import ConcatSignal, Signal, always_comb, block
 
 
 @block
@@ -74,14 +74,38 @@ GATES = {
 @block
 def pack(bits, bus):
     """Drive a bus from a list of 1-bit signals, bits[0] the least significant (wiring, no gates).
+    A signed bus reads the bits as two's complement.
 
     bits -- in, list of 1-bit signals;  bus -- out, len(bits) bits.
     """
     joined = ConcatSignal(*reversed(bits)) if len(bits) > 1 else bits[0]
 
+    if isinstance(bus.val, bool) or bus.min >= 0:
+
+        @always_comb
+        def wire():
+            bus.next = joined
+
+    else:  # a signed bus takes the same bits, read as two's complement
+
+        @always_comb
+        def wire():
+            bus.next = joined.signed()
+
+    return wire
+
+
+@block
+def tie(y, value):
+    """Hold a 1-bit signal at a constant (a tie cell: no gate, a wire to VDD or ground).
+
+    y -- out, 1 bit;  value -- Python int, 0 or 1.
+    """
+    const = Signal(bool(value))  # never driven: MyHDL converts it to a constant wire
+
     @always_comb
     def wire():
-        bus.next = joined
+        y.next = const
 
     return wire
 

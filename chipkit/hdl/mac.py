@@ -1,0 +1,76 @@
+"""The multiply-accumulate unit: int8 x int8 products summed into an int32 register, the atom of every
+matrix engine. Overflow wraps (two's complement) or saturates, chosen by a parameter.
+"""
+from myhdl import Signal, always_comb, always_seq, block, intbv
+
+from chipkit.errors import ConfigError
+from chipkit.hdl.multipliers import baugh_wooley_multiplier
+from chipkit.numerics import check_width, signed_range
+
+MULTIPLIERS = ("behavioral", "baugh_wooley")
+
+
+@block
+def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="behavioral"):
+    """Multiply-accumulate.
+
+    clock  -- in, 1 bit
+    reset  -- in, 1 bit, synchronous, active high: acc <- 0
+    a, b   -- in, signed operands (8 bits for int8)
+    clear  -- in, 1 bit: acc <- 0 at the next edge (wins over enable)
+    enable -- in, 1 bit: acc <- acc + a*b at the next edge
+    acc    -- out, signed accumulator register (32 bits for int32)
+    saturating -- Python bool: on overflow clamp to the accumulator's range instead of wrapping
+    multiplier -- "behavioral" (`a * b`, what synthesis turns into a multiplier) or "baugh_wooley"
+                  (the gate-level signed multiplier from chipkit.hdl.multipliers)
+
+    The sum acc + a*b is formed one bit wider than the accumulator, so overflow is visible: wrapping
+    keeps the low bits (what a plain adder does: 2**31 - 1 + 1 becomes -2**31), saturating clamps to
+    the nearest representable value. Widths come from the signals; the twin is chipkit.models.arith.mac.
+    """
+    if multiplier not in MULTIPLIERS:
+        raise ConfigError(f"multiplier must be one of {MULTIPLIERS}, got {multiplier!r}")
+    wa, wb, wacc = len(a), len(b), len(acc)
+    check_width(wacc, "accumulator width")
+    if wacc < wa + wb:
+        raise ConfigError(f"the accumulator ({wacc} bits) must be at least as wide as a product "
+                          f"({wa} + {wb} bits); widen acc")
+    lo, hi = signed_range(wacc)
+    prod = Signal(intbv(0, min=-(2 ** (wa + wb - 1)), max=2 ** (wa + wb - 1)))
+    total = Signal(intbv(0, min=2 * lo, max=2 * hi + 2))  # wacc + 1 bits: acc + prod cannot overflow
+
+    if multiplier == "baugh_wooley":
+        multiply = baugh_wooley_multiplier(a, b, prod, width_a=wa, width_b=wb)
+    else:
+
+        @always_comb
+        def multiply():
+            prod.next = a * b
+
+    @always_comb
+    def add():
+        total.next = acc + prod
+
+    if saturating:
+
+        @always_seq(clock.posedge, reset=reset)
+        def register():
+            if clear:
+                acc.next = 0
+            elif enable:
+                if total > hi:
+                    acc.next = hi
+                elif total < lo:
+                    acc.next = lo
+                else:
+                    acc.next = total
+    else:
+
+        @always_seq(clock.posedge, reset=reset)
+        def register():
+            if clear:
+                acc.next = 0
+            elif enable:
+                acc.next = total[wacc:].signed()
+
+    return multiply, add, register
