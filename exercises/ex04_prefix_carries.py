@@ -1,0 +1,25 @@
+"""Exercise 4 -- the Kogge-Stone carries, in plain Python (notebook 03, fast adders).
+
+A ripple adder's carry i waits for carry i-1: n steps. A parallel-prefix adder finds every carry in
+ceil(log2(n+1)) levels. Bit i of a + b generates a carry (g[i] = a_i AND b_i) or propagates one
+(p[i] = a_i XOR b_i). Put the carry in at position 0 as a group that generates cin and propagates
+nothing; then at level k = 0, 1, 2, ... (distance d = 2**k, while d < n+1) every position i >= d
+combines its group (G, P) with the group d positions below it, all positions at once:
+
+    G[i] <- G[i] | (P[i] & G[i-d])        P[i] <- P[i] & P[i-d]
+
+Write `prefix_carries(g, p, cin)` returning `(carries, levels)`: carries[i] is the carry into bit i
+(carries[0] == cin), carries[n] the carry out, and levels the number of levels you used.
+Combine bits only with & | ^ (no `if`, `and`, `or` on bit values): one test feeds in bits that
+count the gate levels each carry passes through, and a serial chain is too deep.
+Check your work: `chipkit grade --only ex04`.
+"""
+# Your exercise: replace each `raise NotImplementedError(...)` with your code, keeping
+# the names and arguments. The imports you need are already here.
+
+
+def prefix_carries(g: list[int], p: list[int], cin: int) -> tuple[list[int], int]:
+    """Carries into bits 0..n (n = len(g); the last is the carry out) and the prefix levels used."""
+    raise NotImplementedError(
+        "G = [cin] + g, P = [0] + p; for d = 1, 2, 4, ... while d < n + 1: combine"
+    )
