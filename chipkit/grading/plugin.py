@@ -1,0 +1,88 @@
+"""The pytest plugin `chipkit grade` loads into its pytest subprocess (-p chipkit.grading.plugin).
+
+It writes one JSON line per event to --grade-report as the run goes (the graded tests, then each
+test's start and result), so the grader still knows what happened if a student's code kills pytest.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+MESSAGE_CHARS = 600
+
+
+def pytest_addoption(parser):
+    parser.addoption("--grade-report", default=None, help="write chipkit's JSON-lines report here")
+
+
+def exercise_of(item) -> str:
+    """ex01_twos_complement for tests/exercises/test_ex01_twos_complement.py."""
+    return Path(str(item.path)).stem.removeprefix("test_")
+
+
+def points_of(item) -> int:
+    marker = item.get_closest_marker("points")
+    return int(marker.args[0]) if marker and marker.args else 0
+
+
+def summarize(excinfo) -> str:
+    """The exception as a student should read it: type, message, hypothesis' falsifying example."""
+    if excinfo.errisinstance(NotImplementedError):
+        return f"not implemented yet ({excinfo.value})"
+    text = excinfo.exconly().strip()
+    text = text.removeprefix("AssertionError: ").removeprefix("Failed: ")
+    text = text.replace("chipkit.grading.checks.GradedTimeout: ", "")
+    text = text.replace("chipkit.grading.loader.StudentImportError: ", "")
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
+
+
+class _Reporter:
+    def __init__(self, path: str):
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 -- open for the whole session
+        self.results: dict[str, dict] = {}
+
+    def write(self, **record):
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        tests = [{"nodeid": it.nodeid, "exercise": exercise_of(it), "test": it.name,
+                  "points": points_of(it)} for it in session.items]
+        self.write(kind="collected", tests=tests)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.results[nodeid] = {"outcome": "passed", "message": ""}
+        self.write(kind="start", nodeid=nodeid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None and report.failed:
+            report.chipkit_message = summarize(call.excinfo)
+        return report
+
+    def pytest_runtest_logreport(self, report):
+        result = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
+        if report.failed and result["outcome"] == "passed":
+            timeout = "Timeout" in getattr(report, "chipkit_message", "")[:20]
+            result["outcome"] = ("timeout" if timeout else "failed") if report.when == "call" \
+                else "error"
+            message = getattr(report, "chipkit_message", "")
+            result["message"] = message or str(report.longrepr)[-300:]
+        elif report.skipped and result["outcome"] == "passed":
+            result["outcome"], result["message"] = "skipped", str(report.longrepr)[-300:]
+        if report.when == "teardown":
+            self.write(kind="result", nodeid=report.nodeid, **result)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.write(kind="finished", exitstatus=int(exitstatus))
+        self.file.close()
+
+
+def pytest_configure(config):
+    path = config.getoption("--grade-report")
+    if path:
+        config.pluginmanager.register(_Reporter(path), "chipkit-grade-report")
