@@ -19,6 +19,7 @@ GRADED = settings(
     database=None,
     max_examples=60,
     print_blob=False,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],  # no explain
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 #: for tests whose examples are expensive (long sequences): report the first failing example found

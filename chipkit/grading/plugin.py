@@ -6,6 +6,7 @@ test's start and result), so the grader still knows what happened if a student's
 from __future__ import annotations
 
 import json
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
@@ -27,20 +28,40 @@ def points_of(item) -> int:
     return int(marker.args[0]) if marker and marker.args else 0
 
 
-def summarize(excinfo) -> str:
-    """The exception as a student should read it: type, message, hypothesis' falsifying example."""
+def _where(excinfo, folder: Path | None) -> str:
+    """' (at ex05_booth_recode.py:17 in booth_multiply)': the deepest line of the graded file."""
+    if folder is None or excinfo.errisinstance(AssertionError):
+        return ""
+    for entry in reversed(excinfo.traceback):
+        if Path(str(entry.path)).parent == folder:
+            return f" (at {Path(str(entry.path)).name}:{entry.lineno + 1} in {entry.name})"
+    return ""
+
+
+def summarize(excinfo, folder: Path | None = None) -> str:
+    """The exception as a student should read it: type, message, where in the graded file, and
+    hypothesis' failing case. `folder` holds the graded files."""
     if excinfo.errisinstance(NotImplementedError):
         return f"not implemented yet ({excinfo.value})"
     text = excinfo.exconly().strip()
-    text = text.removeprefix("AssertionError: ").removeprefix("Failed: ")
-    text = text.replace("chipkit.grading.checks.GradedTimeout: ", "")
-    text = text.replace("chipkit.grading.loader.StudentImportError: ", "")
+    for prefix in ("AssertionError: ", "Failed: ", "chipkit.grading.checks.GradedTimeout: ",
+                   "chipkit.grading.loader.StudentImportError: "):
+        text = text.removeprefix(prefix)
+    head, _, note = text.partition("\nFailing test case: ")  # hypothesis' note, if any
+    lines = head.splitlines() or [""]
+    # after our own message pytest explains the assert ("assert 0 == 1", "+  where ..."): drop it
+    keep = [lines[0], *takewhile(lambda line: not line.startswith("assert "), lines[1:])]
+    args = [a.strip().rstrip(",") for a in note.splitlines()[1:]]
+    args = [a for a in args if a not in ("", ")") and not a.startswith("mod=")]
+    text = "\n".join(keep) + _where(excinfo, folder)
+    text += f"\nfailing case: {', '.join(args)}" if args else ""
     return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
 
 
 class _Reporter:
-    def __init__(self, path: str):
+    def __init__(self, path: str, folder: Path | None):
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 -- open for the whole session
+        self.folder = folder
         self.results: dict[str, dict] = {}
 
     def write(self, **record):
@@ -61,7 +82,7 @@ class _Reporter:
     def pytest_runtest_makereport(self, item, call):
         report = yield
         if call.excinfo is not None and report.failed:
-            report.chipkit_message = summarize(call.excinfo)
+            report.chipkit_message = summarize(call.excinfo, self.folder)
         return report
 
     def pytest_runtest_logreport(self, report):
@@ -85,4 +106,6 @@ class _Reporter:
 def pytest_configure(config):
     path = config.getoption("--grade-report")
     if path:
-        config.pluginmanager.register(_Reporter(path), "chipkit-grade-report")
+        impl = config.getoption("--impl", None)
+        folder = Path(impl).resolve() if impl else None
+        config.pluginmanager.register(_Reporter(path, folder), "chipkit-grade-report")

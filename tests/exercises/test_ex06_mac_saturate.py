@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from chipkit.grading.checks import GRADED, NO_SHRINK, expand_runs, saturating_mac_runs
 from chipkit.models.arith import mac
-from chipkit.numerics import INT32_MAX, INT32_MIN
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -46,21 +45,17 @@ def test_short_sequences_match_the_twin(mod, cycles):
 
 
 def run_and_compare(mod, runs, what):
-    got = trace(mod, *expand_runs(runs))
-    compare(got, saturating_mac_runs(runs), what)
-    return got
+    compare(trace(mod, *expand_runs(runs)), saturating_mac_runs(runs), what)
 
 
 @pytest.mark.points(1)
 def test_saturates_high_and_stays(mod):
-    got = run_and_compare(mod, [(127, 127, 0, 1, 140_000)], "140,000 cycles of 127 * 127")
-    assert got[-1] == INT32_MAX
+    run_and_compare(mod, [(127, 127, 0, 1, 140_000)], "140,000 cycles of 127 * 127")
 
 
 @pytest.mark.points(1)
 def test_saturates_low_and_stays(mod):
-    got = run_and_compare(mod, [(-128, 127, 0, 1, 135_000)], "135,000 cycles of -128 * 127")
-    assert got[-1] == INT32_MIN
+    run_and_compare(mod, [(-128, 127, 0, 1, 135_000)], "135,000 cycles of -128 * 127")
 
 
 @pytest.mark.points(1)
