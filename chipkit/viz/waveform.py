@@ -1,4 +1,4 @@
-"""Waveforms: record MyHDL signals during a simulation, draw them as a timing diagram, save them as VCD.
+"""Waveforms: record MyHDL signals during a simulation, draw a timing diagram, save and read VCD.
 
 A Recorder rides along chipkit.sim.run as one more generator; its Trace is what plot_waveform draws.
 """
@@ -16,6 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from myhdl import SignalType, StopSimulation, block, delay, instance, intbv, now
 
 from chipkit.errors import ConfigError, ShapeError
+from chipkit.numerics import signed_range, unsigned_range
 from chipkit.sim import Bench, clock_gen, run
 from chipkit.viz import style
 
@@ -54,22 +55,25 @@ class Trace:
         if len(set(self.names)) != n:
             raise ConfigError(f"signal names must be unique, got {list(self.names)}")
         if self.clock is not None and self.clock not in self.names:
-            raise ConfigError(f"clock {self.clock!r} is not one of the signals {_listing(self.names)}")
-        for name, width, signed, ch in zip(self.names, self.widths, self.signed, self.changes):
+            raise ConfigError(f"clock {self.clock!r} is not one of the signals "
+                              f"{_listing(self.names)}")
+        for name, width, signed, ch in zip(self.names, self.widths, self.signed, self.changes,
+                                           strict=True):
             if width < 1:
                 raise ShapeError(f"signal {name!r}: width must be at least 1 bit, got {width}")
-            lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
+            lo, hi = signed_range(width) if signed else unsigned_range(width)
             times = [t for t, _ in ch]
             if not ch or any(b <= a for a, b in pairwise(times)) or times[-1] > self.end:
-                raise ShapeError(f"signal {name!r}: changes must be non-empty, at strictly increasing "
-                                 f"times up to end={self.end}")
+                raise ShapeError(f"signal {name!r}: changes must be non-empty, at strictly "
+                                 f"increasing times up to end={self.end}")
             if any(not lo <= v <= hi for _, v in ch):
                 raise ShapeError(f"signal {name!r}: a value lies outside {lo}..{hi} ({width} bits)")
 
     def index(self, name: str) -> int:
         """Position of signal `name`; ConfigError listing the valid names if there is none."""
         if name not in self.names:
-            raise ConfigError(f"no signal {name!r} in this trace; choose from {_listing(self.names)}")
+            raise ConfigError(f"no signal {name!r} in this trace; choose from "
+                              f"{_listing(self.names)}")
         return self.names.index(name)
 
     def __getitem__(self, name: str) -> tuple:
@@ -122,7 +126,8 @@ class Recorder:
     def __init__(self, signals: dict, clock=None, clock_name: str = "clock"):
         self.signals = {clock_name: clock} if clock is not None else {}
         if clock is not None and signals.get(clock_name, clock) is not clock:
-            raise ConfigError(f"the name {clock_name!r} is taken by another signal; pass clock_name=")
+            raise ConfigError(f"the name {clock_name!r} is taken by another signal; "
+                              "pass another clock_name=")
         self.signals.update(signals)
         self.clock = clock_name if clock is not None else None
         for name, sig in self.signals.items():
@@ -139,8 +144,8 @@ class Recorder:
         return watch(self)
 
     def to_trace(self, end: int | None = None) -> Trace:
-        """The recording as a Trace ending at `end` (default: the current simulation time, so read it
-        right after run(), or pass run()'s return value)."""
+        """The recording as a Trace ending at `end` (default: the current simulation time, so
+        read it right after run(), or pass run()'s return value)."""
         if self._log is None or not all(self._log.values()):
             raise ConfigError("nothing recorded yet: pass rec.monitor() to run() first")
         last = max(ch[-1][0] for ch in self._log.values())
@@ -159,7 +164,7 @@ class Recorder:
 @block
 def watch(recorder: Recorder):
     """The block that records for `recorder`, starting a fresh recording: call it inside your own
-    testbench @block (MyHDL wants sub-blocks created right there); rec.monitor() calls it for run()."""
+    testbench @block (MyHDL wants sub-blocks created right there); rec.monitor() calls it too."""
     log = recorder._log = {name: [] for name in recorder.signals}  # a fresh recording
     items = list(recorder.signals.items())
     watched = tuple({id(s): s for _, s in items}.values())
@@ -217,7 +222,7 @@ def _check_radix(radix: str) -> None:
 
 
 def format_value(value: int, width: int, signed: bool = False, radix: str = "dec") -> str:
-    """A bus value as text: decimal (signed when the bus is signed), or its bits in hex or binary."""
+    """A bus value as text: decimal (signed when the bus is), or its bits in hex or binary."""
     _check_radix(radix)
     bits = value & ((1 << width) - 1)  # the pattern on the wires, whatever the sign
     if radix == "dec":
@@ -257,14 +262,15 @@ def _draw_bit(ax, segs, lo, hi, is_clock):
 def _draw_bus(ax, segs, lo, hi, labels, px_per_t, t0, t1):
     mid = (lo + hi) / 2
     char_px = CHAR_EM * style.FONT_SIZE * ax.figure.dpi / 72
-    for (start, stop, _), label in zip(segs, labels):
+    for (start, stop, _), label in zip(segs, labels, strict=True):
         slant = min(SLANT_PX / px_per_t, (stop - start) / 3)
         ls = 0 if start == t0 else slant  # a box cut by the window edge gets a flat side
         rs = 0 if stop == t1 else slant
         pts = [(start, mid), (start + ls, hi), (stop - rs, hi), (stop, mid), (stop - rs, lo),
                (start + ls, lo)]
         ax.add_patch(Polygon(pts, closed=True, facecolor=style.COLORS["bus_fill"],
-                             edgecolor=style.COLORS["wire"], lw=style.LINE_WIDTH, joinstyle="miter"))
+                             edgecolor=style.COLORS["wire"], lw=style.LINE_WIDTH,
+                             joinstyle="miter"))
         room_px = (stop - start - ls - rs) * px_per_t - 4
         if len(label) * char_px <= room_px:  # too narrow a box gets no label, as in GTKWave
             ax.text((start + stop) / 2, mid, label, ha="center", va="center", clip_on=True,
@@ -275,10 +281,10 @@ def plot_waveform(trace: Trace, ax=None, names=None, radix: str = "dec", t0=None
                   title: str | None = None) -> Figure:
     """Draw `trace` as a timing diagram: one row per signal, time running to the right.
 
-    Wires are drawn high/low, the clock as a square wave with dotted guides at its rising edges, buses
-    as hexagon-edged boxes holding their value in `radix` ("dec": signed decimal for signed buses,
-    "hex" or "bin": the raw bits). A box too narrow for its value stays empty; zoom with t0/t1.
-    names -- signals to show, in order (default all); ax -- draw into this Axes instead of a new figure.
+    Wires are drawn high/low, the clock as a square wave with dotted guides at its rising edges,
+    buses as hexagon-edged boxes holding their value in `radix` ("dec": signed decimal for signed
+    buses, "hex" or "bin": the raw bits). A box too narrow for its value stays empty: zoom in with
+    t0/t1. `names` picks and orders the rows (default: all); `ax` draws into an existing Axes.
     Returns the Figure (not attached to pyplot: a notebook shows it once; save it with fig.savefig).
     """
     _check_radix(radix)
@@ -298,7 +304,7 @@ def plot_waveform(trace: Trace, ax=None, names=None, radix: str = "dec", t0=None
         fig.get_layout_engine().execute(fig)
     px_per_t = ax.get_window_extent().width / (t1 - t0)
     for (lo, hi), name, width, signed, changes in zip(
-            rows, shown.names, shown.widths, shown.signed, shown.changes):
+            rows, shown.names, shown.widths, shown.signed, shown.changes, strict=True):
         segs = _segments(changes, t0, t1)
         if width == 1:
             _draw_bit(ax, segs, lo, hi, name == shown.clock)
@@ -316,7 +322,7 @@ def _frame(ax, shown: Trace, rows, radix, t0, t1, title) -> None:
     ax.set_xlim(t0, t1)
     ax.set_ylim(0, len(rows))
     labels = [name if width == 1 else f"{name}[{width - 1}:0]" + ("\nsigned" if signed else "")
-              for name, width, signed in zip(shown.names, shown.widths, shown.signed)]
+              for name, width, signed in zip(shown.names, shown.widths, shown.signed, strict=True)]
     ax.set_yticks([(lo + hi) / 2 for lo, hi in rows], labels, family=style.MONO,
                   fontsize=style.NAME_FONT_SIZE, color=style.COLORS["label"], linespacing=1.0)
     ax.tick_params(axis="y", length=0)
@@ -354,16 +360,16 @@ def write_vcd(trace: Trace, path, timescale: str = "1ns") -> Path:
         raise ConfigError(f"VCD names cannot be empty or hold spaces: {bad}; rename those signals")
     codes = [_vcd_code(i) for i in range(len(trace.names))]
     lines = ["$version chipkit $end", f"$timescale {timescale} $end"]
-    signed = [n for n, s in zip(trace.names, trace.signed) if s]
+    signed = [n for n, s in zip(trace.names, trace.signed, strict=True) if s]
     if signed:
         lines.append(f"$comment chipkit signed: {' '.join(signed)} $end")
     lines.append("$scope module top $end")
-    for name, width, code in zip(trace.names, trace.widths, codes):
+    for name, width, code in zip(trace.names, trace.widths, codes, strict=True):
         ref = name if width == 1 else f"{name} [{width - 1}:0]"
         lines.append(f"$var wire {width} {code} {ref} $end")
     lines += ["$upscope $end", "$enddefinitions $end"]
     events: dict = {}
-    for width, code, changes in zip(trace.widths, codes, trace.changes):
+    for width, code, changes in zip(trace.widths, codes, trace.changes, strict=True):
         for t, v in changes:
             bits = format(v & ((1 << width) - 1), f"0{width}b")
             events.setdefault(t, []).append(f"{bits}{code}" if width == 1 else f"b{bits} {code}")
@@ -424,11 +430,12 @@ def read_vcd(path, signed=()) -> Trace:
         else:
             _vcd_change(log, by_code.get(tok[1:], ()), t, tok[0])
             i += 1
-    flags = tuple(n in signed and w > 1 for n, w in zip(names, widths))
+    flags = tuple(n in signed and w > 1 for n, w in zip(names, widths, strict=True))
     changes = []
-    for name, width, sign in zip(names, widths, flags):
+    for name, width, sign in zip(names, widths, flags, strict=True):
         ch = log[name] or [(0, 0)]
-        changes.append(tuple((tt, v - ((v >> (width - 1)) << width) if sign else v) for tt, v in ch))
+        changes.append(tuple((tt, v - ((v >> (width - 1)) << width) if sign else v)
+                             for tt, v in ch))
     return Trace(tuple(names), tuple(widths), flags, tuple(changes), t)
 
 

@@ -68,7 +68,8 @@ def counter_bench():
 
 def adder_vectors(rng, n, signed, width=4):
     lo, hi = (-(1 << (width - 1)), 1 << (width - 1)) if signed else (0, 1 << width)
-    return {"a": rng.integers(lo, hi, n), "b": rng.integers(lo, hi, n), "cin": rng.integers(0, 2, n)}
+    return {"a": rng.integers(lo, hi, n), "b": rng.integers(lo, hi, n),
+            "cin": rng.integers(0, 2, n)}
 
 
 def value_before(changes, t):
@@ -76,11 +77,10 @@ def value_before(changes, t):
     return [v for time, v in changes if time < t][-1]
 
 
-# --- recording -------------------------------------------------------------------------------------
+# --- recording -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("signed", [False, True])
-@settings(max_examples=8)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 25))
+@pytest.mark.parametrize(("seed", "n"), [(0, 1), (1, 7), (2, 25), (3, 40)])
 def test_recording_matches_the_bench_samples(signed, seed, n):
     bench = adder_bench(signed)
     vectors = adder_vectors(np.random.default_rng(seed), n, signed)
@@ -136,7 +136,8 @@ def test_recorder_at_the_top_level_of_run():
 def test_clocked_recording_of_a_counter():
     bench = counter_bench()
     n = 20
-    vectors = {"enable": np.r_[0, 1, 1, 0, np.ones(n - 4, int)], "reset": np.r_[1, np.zeros(n - 1, int)]}
+    vectors = {"enable": np.r_[0, 1, 1, 0, np.ones(n - 4, int)],
+               "reset": np.r_[1, np.zeros(n - 1, int)]}
     want = bench.run_myhdl(vectors)
     got, trace = simulate_and_record(bench, vectors)
     np.testing.assert_array_equal(got["count"], want["count"])
@@ -235,10 +236,11 @@ def test_trace_checks_its_fields():
         trace.value_at("b", 0)
 
 
-# --- the diagram -----------------------------------------------------------------------------------
+# --- the diagram ---------------------------------------------------------------------------------
 
 def small_adder_trace(signed=False):
-    vectors = {"a": np.array([3, 12, 7, 0]), "b": np.array([4, 9, 7, 15]), "cin": np.array([0, 1, 0, 1])}
+    vectors = {"a": np.array([3, 12, 7, 0]), "b": np.array([4, 9, 7, 15]),
+               "cin": np.array([0, 1, 0, 1])}
     if signed:
         vectors = {"a": np.array([3, -4, 7, 0]), "b": np.array([4, -3, -8, -1]),
                    "cin": np.array([0, 1, 0, 1])}
@@ -252,7 +254,8 @@ def texts(fig):
 def test_one_row_per_signal_with_names_on_the_left():
     fig = plot_waveform(small_adder_trace(), title="adder")
     (ax,) = fig.axes
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a[3:0]", "b[3:0]", "cin", "s[3:0]", "cout"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["a[3:0]", "b[3:0]", "cin", "s[3:0]", "cout"]
     ticks = ax.get_yticks()
     assert len(ticks) == 5 and all(np.diff(ticks) < 0)  # top to bottom in trace order
     assert ax.get_xlim() == (0, 4) and ax.get_title(loc="left") == "adder"
@@ -334,7 +337,7 @@ def test_format_value_reads_back(args):
     assert len(format_value(value, width, signed, "hex")) == (width + 3) // 4
 
 
-# --- VCD -------------------------------------------------------------------------------------------
+# --- VCD -----------------------------------------------------------------------------------------
 
 @st.composite
 def traces(draw):
@@ -345,14 +348,14 @@ def traces(draw):
     signed = [w > 1 and draw(st.booleans()) for w in widths]
     end = draw(st.integers(0, 1000))
     changes = []
-    for w, s in zip(widths, signed):
+    for w, s in zip(widths, signed, strict=True):
         lo, hi = (-(1 << (w - 1)), (1 << (w - 1)) - 1) if s else (0, (1 << w) - 1)
         times = sorted(draw(st.sets(st.integers(1, max(end, 1)), max_size=8)) - {0})
         times = [0] + [t for t in times if t <= end]
         values = [draw(st.integers(lo, hi))]
         for _ in times[1:]:  # each change is a change
             values.append(draw(st.integers(lo, hi).filter(lambda v, last=values[-1]: v != last)))
-        changes.append(tuple(zip(times, values)))
+        changes.append(tuple(zip(times, values, strict=True)))
     return Trace(tuple(names), tuple(widths), tuple(signed), tuple(changes), end)
 
 
