@@ -3,6 +3,7 @@ GHDL's analysis. Re-simulating the converted Verilog lives next door, in chipkit
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import warnings
 from pathlib import Path
@@ -25,8 +26,8 @@ def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
     inst = bench.instance()
     extra = {"testbench": False} if hdl == "Verilog" else {}
     with warnings.catch_warnings():
-        # tie cells (chipkit.hdl.multipliers) are constants by design: MyHDL makes them wires
-        warnings.filterwarnings("ignore", message=r"Signal is not driven: \S*const$")
+        # constants are undriven signals by design (tie cells, clamp values): MyHDL makes them wires
+        warnings.filterwarnings("ignore", message=r"Signal is not driven: \S*(const|largest|smallest)$")
         inst.convert(hdl=hdl, path=str(path), name=bench.name, **extra)
     out = path / (bench.name + (".v" if hdl == "Verilog" else ".vhd"))
     if not out.exists():
@@ -34,15 +35,30 @@ def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
     return out
 
 
-def lint_verilog(vfile: str | Path) -> str:
-    """Run `verilator --lint-only -Wall` on a converted file; raise SimulationError with its complaints."""
+_WIDTH = re.compile(r"%Warning-WIDTH: .*? expects (\d+) bits.*? generates (\d+) bits")
+
+
+def lint_verilog(vfile: str | Path) -> list[str]:
+    """Run `verilator --lint-only -Wall` on a converted file; raise SimulationError with its complaints.
+
+    MyHDL relies on Verilog's rule that an operand is widened to its context (a signed 16-bit product
+    added to a 33-bit sum is sign-extended), and Verilator reports each such widening as WIDTH. Newer
+    Verilators split that warning into WIDTHEXPAND and WIDTHTRUNC; we do the same split here: widenings
+    are returned as notes (the re-simulation checks their meaning), anything else fails, truncations
+    included.
+    """
     exe = need("verilator")
     vfile = Path(vfile)
     cmd = [exe, "--lint-only", "-Wall", *LINT_WAIVERS, "--top-module", vfile.stem, str(vfile)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise SimulationError(f"verilator lint failed for {vfile.name}:\n{out.stderr.strip()}")
-    return out.stderr
+    warnings_ = [ln for ln in out.stderr.splitlines() if ln.startswith("%Warning")]
+    errors = [ln for ln in out.stderr.splitlines() if ln.startswith("%Error")
+              and "Exiting due to" not in ln]
+    expansions = [w for w in warnings_ if (m := _WIDTH.search(w)) and int(m[2]) < int(m[1])]
+    problems = errors + [w for w in warnings_ if w not in expansions]
+    if problems:
+        raise SimulationError(f"verilator lint failed for {vfile.name}:\n" + "\n".join(problems))
+    return expansions
 
 
 def analyse_vhdl(vhdfile: str | Path) -> None:

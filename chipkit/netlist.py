@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from myhdl import ConcatSignal
 from myhdl._block import _Block
-from myhdl._Signal import _Signal
 from myhdl._ShadowSignal import _SliceSignal
+from myhdl._Signal import _Signal
 
 from chipkit.errors import ConfigError
 from chipkit.hdl.gates import GATES, pack, tie

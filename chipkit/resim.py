@@ -45,20 +45,23 @@ def testbench(bench: Bench, n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_iverilog(bench: Bench, vectors: dict, workdir: str | Path | None = None) -> dict:
-    """Convert `bench` to Verilog, simulate it in Icarus on `vectors`; return {output: int64 array}."""
+def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -> dict:
+    """Simulate `bench`'s converted Verilog in Icarus on `vectors`; return {output: int64 array}.
+
+    `vfile` is the converted module (from chipkit.convert.convert); when None, the bench is converted
+    afresh into a temporary folder."""
     iverilog = need("iverilog")
     vvp = str(Path(iverilog).with_name("vvp"))
     vecs, n = bench.check_vectors(vectors)
     with tempfile.TemporaryDirectory(prefix="chipkit_resim_") as tmp:
-        work = Path(workdir or tmp)
-        vfile = convert(bench, work, "Verilog")
+        work = Path(tmp)
+        vfile = Path(vfile) if vfile is not None else convert(bench, work, "Verilog")
         for k, tpl in bench.input_ports().items():
             bits = to_twos(vecs[k], port_width(tpl)) if port_signed(tpl) else wrap_unsigned(
                 vecs[k], port_width(tpl))
             (work / f"{k}.hex").write_text("".join(f"{int(b):x}\n" for b in bits))
         (work / "tb.v").write_text(testbench(bench, n))
-        comp = subprocess.run([iverilog, "-g2005", "-o", "sim.vvp", "tb.v", vfile.name],
+        comp = subprocess.run([iverilog, "-g2005", "-o", "sim.vvp", "tb.v", str(vfile.resolve())],
                               cwd=work, capture_output=True, text=True, timeout=300)
         if comp.returncode != 0:
             raise SimulationError(f"iverilog could not compile {vfile.name}:\n{comp.stderr.strip()}")

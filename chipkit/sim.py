@@ -6,12 +6,13 @@ converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from myhdl import ResetSignal, Signal, Simulation, StopSimulation, delay, instance, intbv
 
+from chipkit import _myhdl_fast  # noqa: F401  (MyHDL elaborates 10x faster)
 from chipkit.errors import ConfigError, RangeError, ShapeError
 
 HALF_PERIOD = 5  # time units; a clock cycle is 10, the same in MyHDL and in the Verilog testbenches
@@ -87,9 +88,12 @@ class Bench:
     @property
     def name(self) -> str:
         """Module name for the converted HDL: the block's name plus its parameters."""
-        suffix = "".join(f"_{k[0]}{int(v)}" for k, v in self.params.items()
-                         if isinstance(v, (int, bool)))
-        return self.factory.__name__ + suffix
+        def short(key, value):
+            if isinstance(value, str):
+                return value
+            return "".join(part[0] for part in key.split("_")) + str(int(value))
+
+        return "_".join([self.factory.__name__, *(short(k, v) for k, v in self.params.items())])
 
     def signals(self) -> dict:
         """Fresh signals for every port, in the factory's argument order (clock, reset first)."""

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from chipkit.errors import GradingError
@@ -124,16 +125,16 @@ def grade(impl: str | Path = "exercises", only: str | None = None,
 
 
 def format_table(report: dict, width: int = 100) -> str:
-    """The score table: one line per exercise, one per lost test with its message, then Score."""
+    """The score table: one line per exercise, then each lost test and why, then `Score: X/Y`."""
     lines = [f"Grading {report['impl']}", ""]
     for ex in report["exercises"]:
-        lines.append(f"{ex['name']:<32} {ex['score']:>3}/{ex['max']:<3}")
+        lines.append(f"{ex['name']:<32} {ex['score']:>3}/{ex['max']}")
         for t in ex["tests"]:
             if t["outcome"] != "passed":
-                msg = " ".join(t["message"].split())
-                head = f"    {t['outcome']:<8} {t['name']} ({t['max']}): "
-                room = max(20, width - len(head))
-                lines.append(head + (msg if len(msg) <= room else msg[: room - 3] + "..."))
+                msg = "; ".join(line.strip() for line in t["message"].splitlines() if line.strip())
+                lines.append(textwrap.fill(
+                    f"{t['name']} (0/{t['max']}) {t['outcome']}: {msg}", width=width, max_lines=4,
+                    initial_indent="    ", subsequent_indent="        ", placeholder=" ..."))
     lines += ["", f"Score: {report['score']}/{report['max']}"]
     return "\n".join(lines)
 

@@ -45,7 +45,7 @@ def nand2(a, b, y):
 
     @always_comb
     def logic():
-        y.next = not (a & b)
+        y.next = not (a and b)  # `not (a & b)` converts to VHDL that GHDL rejects
 
     return logic
 

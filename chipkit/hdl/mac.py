@@ -51,26 +51,35 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
     def add():
         total.next = acc + prod
 
+    top = wacc  # index of total's extra top bit: the true sign of acc + a*b
+    # The clamp values as constant wires holding their bit patterns. (Plain literals convert to 33-bit
+    # constants that Verilator rightly flags as truncated; a negative constant signal converts to the
+    # invalid Verilog `32'd-2147483648`.)
+    largest = Signal(intbv(hi)[wacc:])
+    smallest = Signal(intbv(lo + (1 << wacc))[wacc:])
     if saturating:
 
         @always_seq(clock.posedge, reset=reset)
-        def register():
+        def accumulate():
             if clear:
                 acc.next = 0
             elif enable:
-                if total > hi:
-                    acc.next = hi
-                elif total < lo:
-                    acc.next = lo
+                # Overflow shows as the true sign (bit `top`) differing from the accumulator's sign
+                # bit (bit top-1). Comparing `total > hi` would be shorter, but MyHDL writes hi as an
+                # unsigned Verilog literal once it needs 32 bits, and the comparison turns unsigned.
+                if total[top] == total[top - 1]:
+                    acc.next = total[top:].signed()
+                elif total[top]:
+                    acc.next = smallest.signed()
                 else:
-                    acc.next = total
+                    acc.next = largest.signed()
     else:
 
         @always_seq(clock.posedge, reset=reset)
-        def register():
+        def accumulate():
             if clear:
                 acc.next = 0
             elif enable:
-                acc.next = total[wacc:].signed()
+                acc.next = total[top:].signed()
 
-    return multiply, add, register
+    return multiply, add, accumulate

@@ -7,7 +7,6 @@ from chipkit.hdl.adders import full_adder, half_adder
 from chipkit.hdl.gates import and2, nand2, pack, tie, unpack, xor2
 from chipkit.numerics import check_width
 
-
 # MyHDL lets only a @block function instantiate blocks, so the helpers below plan the cells as
 # (block, args) pairs and the multiplier instantiates them: `[cell(*args) for cell, args in plan]`.
 
