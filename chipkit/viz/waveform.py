@@ -244,10 +244,6 @@ def _segments(changes, t0, t1) -> list:
     return segs
 
 
-SLANT_PX = 5  # horizontal size of a bus transition's slanted edge, in pixels
-CHAR_EM = 0.62  # width of one monospace glyph, in units of the font size
-
-
 def _draw_bit(ax, segs, lo, hi, is_clock):
     xs, ys = [], []
     for start, stop, value in segs:
@@ -261,9 +257,9 @@ def _draw_bit(ax, segs, lo, hi, is_clock):
 
 def _draw_bus(ax, segs, lo, hi, labels, px_per_t, t0, t1):
     mid = (lo + hi) / 2
-    char_px = CHAR_EM * style.FONT_SIZE * ax.figure.dpi / 72
+    char_px = style.CHAR_EM * style.FONT_SIZE * ax.figure.dpi / 72
     for (start, stop, _), label in zip(segs, labels, strict=True):
-        slant = min(SLANT_PX / px_per_t, (stop - start) / 3)
+        slant = min(style.SLANT_PX / px_per_t, (stop - start) / 3)
         ls = 0 if start == t0 else slant  # a box cut by the window edge gets a flat side
         rs = 0 if stop == t1 else slant
         pts = [(start, mid), (start + ls, hi), (stop - rs, hi), (stop, mid), (stop - rs, lo),
@@ -285,7 +281,8 @@ def plot_waveform(trace: Trace, ax=None, names=None, radix: str = "dec", t0=None
     buses as hexagon-edged boxes holding their value in `radix` ("dec": signed decimal for signed
     buses, "hex" or "bin": the raw bits). A box too narrow for its value stays empty: zoom in with
     t0/t1. `names` picks and orders the rows (default: all); `ax` draws into an existing Axes.
-    Returns the Figure (not attached to pyplot: a notebook shows it once; save it with fig.savefig).
+    Returns the Figure: not attached to pyplot, a notebook shows it once as a cell's value; in a
+    script, save it with fig.savefig (or pass ax=plt.gca() to draw into a pyplot figure).
     """
     _check_radix(radix)
     shown = trace if names is None else trace.select(list(names))
@@ -296,7 +293,7 @@ def plot_waveform(trace: Trace, ax=None, names=None, radix: str = "dec", t0=None
                           f"(the trace runs 0..{trace.end})")
     n = len(shown.names)
     if ax is None:
-        ax = Figure(figsize=(10, 0.5 * n + 0.9), layout="constrained").add_subplot()
+        ax = style.new_figure(10, 0.5 * n + 0.9).add_subplot()
     fig = ax.figure
     rows = [(n - row - 0.8, n - row - 0.2) for row in range(n)]  # (low, high) of each row
     _frame(ax, shown, rows, radix, t0, t1, title)

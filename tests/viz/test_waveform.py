@@ -151,6 +151,19 @@ def test_clocked_recording_of_a_counter():
         assert value_before(trace["count"], HALF_PERIOD + step * PERIOD + 2) == want["count"][step]
 
 
+def test_simulate_and_record_records_only_the_named_ports():
+    bench = counter_bench()
+    vectors = {"enable": np.ones(3, int)}
+    got, trace = simulate_and_record(bench, vectors, names=["count"])
+    assert trace.names == ("count",) and trace.clock is None
+    assert list(got["count"]) == [1, 2, 3]
+    assert trace["count"] == ((0, 0), (5, 1), (15, 2), (25, 3))  # the reset value, then each edge
+    _, trace = simulate_and_record(bench, vectors, names=["enable", "clock"])
+    assert trace.names == ("clock", "enable") and trace.clock == "clock"
+    with pytest.raises(ConfigError, match=r"no ports \['cnt'\]; choose from \['clock', 'reset'"):
+        simulate_and_record(bench, vectors, names=["cnt"])
+
+
 def test_recorder_leaves_a_clocked_simulation_unchanged():
     def simulate(with_recorder):
         clock, reset = Signal(bool(0)), ResetSignal(0, active=1, isasync=False)
@@ -313,6 +326,11 @@ def test_draws_into_a_given_axes_and_saves_a_png(tmp_path):
     assert not ax1.lines and not ax1.patches  # the other Axes is left alone
     fig.savefig(tmp_path / "w.png")
     assert (tmp_path / "w.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_notebook_shows_the_figure_without_pyplot():
+    fig = plot_waveform(small_adder_trace())
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"  # what Jupyter calls to display it
 
 
 def test_plot_errors_list_the_valid_choices():
