@@ -9,8 +9,9 @@ from chipkit.viz.waveform import (
     plot_waveform,
     read_vcd,
     simulate_and_record,
+    watch,
     write_vcd,
 )
 
 __all__ = ["Recorder", "Trace", "format_value", "plot_waveform", "read_vcd", "simulate_and_record",
-           "write_vcd"]
+           "watch", "write_vcd"]
