@@ -140,6 +140,19 @@ class Bench:
 
     def run_myhdl(self, vectors: dict) -> dict:
         """Drive the MyHDL block with `vectors`; return {output name: int64 array, one value per step}."""
+        return self._drive(vectors)[0]
+
+    def record(self, vectors: dict, names=None):
+        """Like run_myhdl, and also record the ports for a timing diagram.
+
+        Returns (outputs, trace): a chipkit.trace.Trace of the clock (for a clocked bench), reset,
+        inputs and outputs, or only of `names` in that order (the clock first if named).
+        """
+        return self._drive(vectors, names, record=True)
+
+    def _drive(self, vectors: dict, names=None, record: bool = False):
+        from chipkit.trace import Recorder
+
         vecs, n = self.check_vectors(vectors)
         sigs = self.signals()
         dut = self.instance(sigs)
@@ -159,8 +172,18 @@ class Bench:
             raise StopSimulation
 
         blocks = [dut, driver] + ([clock_gen(sigs["clock"])] if clocked else [])
-        run(*blocks)
-        return {k: np.array(v, dtype=np.int64) for k, v in got.items()}
+        if record:
+            chosen = [k for k in sigs if k != "clock"] if names is None else list(names)
+            unknown = [k for k in chosen if k not in sigs]
+            if unknown:
+                raise ConfigError(f"bench {self.name} has no ports {unknown}; "
+                                  f"choose from {list(sigs)}")
+            clock = sigs.get("clock") if (names is None or "clock" in chosen) else None
+            rec = Recorder({k: sigs[k] for k in chosen if k != "clock"}, clock=clock)
+            blocks.append(rec.monitor())
+        end = run(*blocks)
+        outputs = {k: np.array(v, dtype=np.int64) for k, v in got.items()}
+        return (outputs, rec.to_trace(end)) if record else (outputs, None)
 
 
 def int_template(width: int, signed: bool = False):

@@ -1,17 +1,8 @@
-"""Figures for the notebooks: they take recorded or computed results and draw them.
+"""Figures for the notebooks: they take recorded or computed results and draw them; they never
+simulate on their own.
 
-waveform: record MyHDL signals (Recorder), draw timing diagrams (plot_waveform), write and read VCD.
+waveform: timing diagrams of a chipkit.trace.Trace (record one with Bench.record).
 """
-from chipkit.viz.waveform import (
-    Recorder,
-    Trace,
-    format_value,
-    plot_waveform,
-    read_vcd,
-    simulate_and_record,
-    watch,
-    write_vcd,
-)
+from chipkit.viz.waveform import format_value, plot_waveform
 
-__all__ = ["Recorder", "Trace", "format_value", "plot_waveform", "read_vcd", "simulate_and_record",
-           "watch", "write_vcd"]
+__all__ = ["format_value", "plot_waveform"]

@@ -21,18 +21,10 @@ from myhdl import (
 from chipkit.errors import ChipkitError, ConfigError, ShapeError
 from chipkit.hdl.adders import ripple_carry_adder
 from chipkit.sim import HALF_PERIOD, Bench, clock_gen, int_template, run
+from chipkit.trace import Recorder, Trace, watch
+from chipkit.vcd import _vcd_code, read_vcd, write_vcd
 from chipkit.viz import style
-from chipkit.viz.waveform import (
-    Recorder,
-    Trace,
-    _vcd_code,
-    format_value,
-    plot_waveform,
-    read_vcd,
-    simulate_and_record,
-    watch,
-    write_vcd,
-)
+from chipkit.viz.waveform import format_value, plot_waveform
 
 matplotlib.use("Agg")
 
@@ -85,7 +77,7 @@ def test_recording_matches_the_bench_samples(signed, seed, n):
     bench = adder_bench(signed)
     vectors = adder_vectors(np.random.default_rng(seed), n, signed)
     want = bench.run_myhdl(vectors)  # no recorder anywhere near this run
-    got, trace = simulate_and_record(bench, vectors)
+    got, trace = bench.record(vectors)
     for k in want:
         np.testing.assert_array_equal(got[k], want[k])  # the recorder changed nothing
     assert trace.names == ("a", "b", "cin", "s", "cout")
@@ -100,7 +92,7 @@ def test_recording_matches_the_bench_samples(signed, seed, n):
 def test_signed_buses_record_negative_values():
     bench = adder_bench(signed=True)
     vectors = {"a": np.array([-8, 7, -1]), "b": np.array([-1, -8, -1]), "cin": np.array([0, 0, 1])}
-    _, trace = simulate_and_record(bench, vectors)
+    _, trace = bench.record(vectors)
     assert [v for _, v in trace["a"]] == [-8, 7, -1]
     assert [v for _, v in trace["s"]] == [7, -1]  # -9 wraps to 7; -1 and -1 + 1 - 1 = -1 stay
     assert trace.value_at("s", 0) == 7 and trace.value_at("s", 1) == -1
@@ -110,7 +102,7 @@ def test_one_entry_per_time_step_and_initial_values_at_t0():
     bench = adder_bench(width=8)
     # 0x7F + 1 ripples a carry through all 8 bits over many delta cycles at t = 1
     vectors = {"a": np.array([0, 0x7F, 0x7F]), "b": np.array([0, 1, 1]), "cin": np.zeros(3, int)}
-    _, trace = simulate_and_record(bench, vectors)
+    _, trace = bench.record(vectors)
     assert trace["cin"] == ((0, 0),)  # never changes: only its value at t = 0
     assert trace["s"] == ((0, 0), (1, 0x80))  # settled values only, no intermediate ripple values
     assert trace["b"] == ((0, 0), (1, 1))
@@ -139,7 +131,7 @@ def test_clocked_recording_of_a_counter():
     vectors = {"enable": np.r_[0, 1, 1, 0, np.ones(n - 4, int)],
                "reset": np.r_[1, np.zeros(n - 1, int)]}
     want = bench.run_myhdl(vectors)
-    got, trace = simulate_and_record(bench, vectors)
+    got, trace = bench.record(vectors)
     np.testing.assert_array_equal(got["count"], want["count"])
     assert want["count"].min() < 0  # it wrapped to -8: the trace must show signed values
     assert trace.names == ("clock", "reset", "enable", "count") and trace.clock == "clock"
@@ -151,17 +143,17 @@ def test_clocked_recording_of_a_counter():
         assert value_before(trace["count"], HALF_PERIOD + step * PERIOD + 2) == want["count"][step]
 
 
-def test_simulate_and_record_records_only_the_named_ports():
+def test_record_records_only_the_named_ports():
     bench = counter_bench()
     vectors = {"enable": np.ones(3, int)}
-    got, trace = simulate_and_record(bench, vectors, names=["count"])
+    got, trace = bench.record(vectors, names=["count"])
     assert trace.names == ("count",) and trace.clock is None
     assert list(got["count"]) == [1, 2, 3]
     assert trace["count"] == ((0, 0), (5, 1), (15, 2), (25, 3))  # the reset value, then each edge
-    _, trace = simulate_and_record(bench, vectors, names=["enable", "clock"])
+    _, trace = bench.record(vectors, names=["enable", "clock"])
     assert trace.names == ("clock", "enable") and trace.clock == "clock"
     with pytest.raises(ConfigError, match=r"no ports \['cnt'\]; choose from \['clock', 'reset'"):
-        simulate_and_record(bench, vectors, names=["cnt"])
+        bench.record(vectors, names=["cnt"])
 
 
 def test_recorder_leaves_a_clocked_simulation_unchanged():
@@ -257,7 +249,7 @@ def small_adder_trace(signed=False):
     if signed:
         vectors = {"a": np.array([3, -4, 7, 0]), "b": np.array([4, -3, -8, -1]),
                    "cin": np.array([0, 1, 0, 1])}
-    return simulate_and_record(adder_bench(signed), vectors)[1]
+    return adder_bench(signed).record(vectors)[1]
 
 
 def texts(fig):
@@ -295,7 +287,7 @@ def test_names_choose_and_order_the_rows_and_t0_t1_zoom():
 def test_boxes_too_narrow_for_their_value_stay_empty():
     bench = adder_bench(width=8)
     vectors = adder_vectors(np.random.default_rng(3), 300, False, width=8)
-    _, trace = simulate_and_record(bench, vectors)
+    _, trace = bench.record(vectors)
     boxes = sum(len(trace[k]) for k in ("a", "b", "s"))
     assert len(texts(plot_waveform(trace))) < boxes / 10
     assert len(texts(plot_waveform(trace, names=["a"], t0=100, t1=110))) == 10
@@ -304,7 +296,7 @@ def test_boxes_too_narrow_for_their_value_stay_empty():
 def test_clock_is_a_square_wave_with_guides_at_rising_edges():
     bench = counter_bench()
     vectors = {"enable": np.ones(6, int), "reset": np.r_[1, np.zeros(5, int)]}
-    _, trace = simulate_and_record(bench, vectors)
+    _, trace = bench.record(vectors)
     ax = plot_waveform(trace).axes[0]
     (clock_line,) = [ln for ln in ax.get_lines() if ln.get_color() == style.COLORS["clock"]]
     assert len(set(clock_line.get_ydata())) == 2  # two levels: a square wave
