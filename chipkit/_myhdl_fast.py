@@ -12,7 +12,8 @@ import types
 
 
 def _stack(context=1):
-    """Like inspect.stack(): records of (frame, filename, lineno, function, None, None), the caller's
+    """Like inspect.stack(): records of (frame, filename, lineno, function, None, None), the
+    caller's
     frame first; no source lines are read."""
     frame = sys._getframe(1)
     records = []

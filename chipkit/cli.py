@@ -1,4 +1,5 @@
-"""The `chipkit` command: `chipkit info`, `chipkit grade`, ... A user's mistake prints one line and exits 2.
+"""The `chipkit` command: `chipkit info`, `chipkit grade`, ... A user's mistake prints one line and
+exits 2.
 """
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def cmd_grade(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="chipkit", description="Design an int8 inference chip from the bits up.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("info", help="versions and the optional HDL tools found").set_defaults(func=cmd_info)
+    info = sub.add_parser("info", help="versions and the optional HDL tools found")
+    info.set_defaults(func=cmd_info)
     g = sub.add_parser("grade", help="grade the exercises: a score table and Score: X/Y")
     g.add_argument("--impl", default="exercises",
                    help="exercises (default), solutions, or a folder with a student's files")

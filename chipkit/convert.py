@@ -12,13 +12,16 @@ from chipkit.errors import ConfigError, SimulationError
 from chipkit.sim import Bench
 from chipkit.tools import need
 
-#: Verilator warnings MyHDL's converter triggers by construction, switched off by name (never -Wno-fatal):
-#: DECLFILENAME -- MyHDL names files after modules anyway; UNUSEDSIGNAL/UNUSED -- unused bits of a slice.
+#: Verilator warnings MyHDL's converter triggers by construction, switched off by name (never
+# -Wno-fatal):
+#: DECLFILENAME -- MyHDL names files after modules anyway; UNUSEDSIGNAL/UNUSED -- unused bits of a
+# slice.
 LINT_WAIVERS = ("-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL", "-Wno-UNUSED")
 
 
 def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
-    """Convert the bench's block to `hdl` ("Verilog" or "VHDL") in folder `path`; return the file."""
+    """Convert the bench's block to `hdl` ("Verilog" or "VHDL") in folder `path`; return the
+    file."""
     if hdl not in ("Verilog", "VHDL"):
         raise ConfigError(f"hdl must be 'Verilog' or 'VHDL', got {hdl!r}")
     path = Path(path)
@@ -27,7 +30,8 @@ def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
     extra = {"testbench": False} if hdl == "Verilog" else {}
     with warnings.catch_warnings():
         # constants are undriven signals by design (tie cells, clamp values): MyHDL makes them wires
-        warnings.filterwarnings("ignore", message=r"Signal is not driven: \S*(const|largest|smallest)$")
+        warnings.filterwarnings(
+            "ignore", message=r"Signal is not driven: \S*(const|largest|smallest)$")
         inst.convert(hdl=hdl, path=str(path), name=bench.name, **extra)
     out = path / (bench.name + (".v" if hdl == "Verilog" else ".vhd"))
     if not out.exists():
@@ -39,11 +43,15 @@ _WIDTH = re.compile(r"%Warning-WIDTH: .*? expects (\d+) bits.*? generates (\d+) 
 
 
 def lint_verilog(vfile: str | Path) -> list[str]:
-    """Run `verilator --lint-only -Wall` on a converted file; raise SimulationError with its complaints.
+    """Run `verilator --lint-only -Wall` on a converted file; raise SimulationError with its
+    complaints.
 
-    MyHDL relies on Verilog's rule that an operand is widened to its context (a signed 16-bit product
-    added to a 33-bit sum is sign-extended), and Verilator reports each such widening as WIDTH. Newer
-    Verilators split that warning into WIDTHEXPAND and WIDTHTRUNC; we do the same split here: widenings
+    MyHDL relies on Verilog's rule that an operand is widened to its context (a signed 16-bit
+    product
+    added to a 33-bit sum is sign-extended), and Verilator reports each such widening as WIDTH.
+    Newer
+    Verilators split that warning into WIDTHEXPAND and WIDTHTRUNC; we do the same split here:
+    widenings
     are returned as notes (the re-simulation checks their meaning), anything else fails, truncations
     included.
     """
@@ -67,7 +75,9 @@ def analyse_vhdl(vhdfile: str | Path) -> None:
     vhdfile = Path(vhdfile)
     folder = vhdfile.parent
     packages = sorted(folder.glob("pck_myhdl_*.vhd"))
-    for step in (["-a", "--std=08", *map(str, packages), str(vhdfile)], ["-e", "--std=08", vhdfile.stem]):
+    analyse = ["-a", "--std=08", *map(str, packages), str(vhdfile)]
+    for step in (analyse, ["-e", "--std=08", vhdfile.stem]):
         out = subprocess.run([exe, *step], capture_output=True, text=True, cwd=folder, timeout=120)
         if out.returncode != 0:
-            raise SimulationError(f"ghdl {step[0]} failed for {vhdfile.name}:\n{out.stderr.strip()}")
+            raise SimulationError(
+                f"ghdl {step[0]} failed for {vhdfile.name}:\n{out.stderr.strip()}")

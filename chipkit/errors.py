@@ -1,6 +1,7 @@
 """The errors a user of chipkit can meet: every one says what to change.
 
-Everything the kit raises on a user's mistake is a ChipkitError, so the CLI can print it in one line.
+Everything the kit raises on a user's mistake is a ChipkitError, so the CLI can print it in one
+line.
 """
 
 
@@ -13,7 +14,7 @@ class ConfigError(ChipkitError, ValueError):
 
 
 class RangeError(ChipkitError, ValueError):
-    """A value that does not fit where it is put (an int8 operand of 200, a 9-bit value in 8 bits)."""
+    """A value that does not fit where it is put (an int8 operand of 200, 9 bits in 8)."""
 
 
 class ShapeError(ChipkitError, ValueError):

@@ -1,5 +1,7 @@
-"""Read a structural MyHDL block back as a gate netlist: count its gates, measure its logic depth bit by
-bit, and replay it with one time unit per gate to watch a carry ripple. Nothing here is typed in by hand.
+"""Read a structural MyHDL block back as a gate netlist: count its gates, measure its logic depth
+bit by
+bit, and replay it with one time unit per gate to watch a carry ripple. Nothing here is typed in by
+hand.
 
 Works on blocks made of chipkit.hdl.gates (and2, or2, xor2, nand2, inv), wired with pack/unpack.
 """
@@ -147,7 +149,8 @@ class Netlist:
 
     def _bits(self, name, value):
         sig = self.port(name)
-        return {self._resolve(self._node(sig, k)): (int(value) >> k) & 1 for k in range(_width(sig))}
+        return {self._resolve(self._node(sig, k)): (int(value) >> k) & 1
+                for k in range(_width(sig))}
 
     def evaluate(self, inputs: dict) -> dict:
         """Settled value of every node for {input port name: value} (unsigned bit patterns)."""
@@ -169,7 +172,8 @@ class Netlist:
         """Replay the switch from inputs `before` to `after` with every gate taking one time unit.
 
         Returns the node values at t = 0 (the old inputs, settled), t = 1 (new inputs applied, gates
-        not yet reacted), ... until nothing changes. Watch a ripple adder's sum bits settle one by one.
+        not yet reacted), ... until nothing changes. Watch a ripple adder's sum bits settle one by
+        one.
         """
         val = self.evaluate(before)
         for name, v in after.items():
@@ -183,4 +187,5 @@ class Netlist:
                 return steps
             val = new
             steps.append(dict(val))
-        raise ConfigError(f"the netlist did not settle in {max_steps} steps (a combinational loop?)")
+        raise ConfigError(f"the netlist did not settle in {max_steps} steps "
+                          "(a combinational loop?)")

@@ -1,4 +1,5 @@
-"""The lessons' sources are jupytext percent files (notebooks/NN_name.py); this builds the .ipynb that
+"""The lessons' sources are jupytext percent files (notebooks/NN_name.py); this builds the .ipynb
+that
 students open from them, and checks the two are in sync. `python -m chipkit.notebooks [--check]`.
 """
 from __future__ import annotations
@@ -26,7 +27,8 @@ def to_notebook(source: Path):
     except ImportError as e:  # a dev dependency
         raise ConfigError("building notebooks needs jupytext: pip install -e '.[dev]'") from e
     nb = jupytext.read(source)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     nb.metadata.setdefault("jupytext", {})["notebook_metadata_filter"] = _FILTER
     for i, cell in enumerate(nb.cells):  # stable ids, so rebuilding changes nothing
         cell["id"] = f"{source.stem[:2]}-{i:03d}"

@@ -1,7 +1,10 @@
-"""Numbers as the chip sees them: two's complement, wrap vs saturate, int8 quantization, requantization.
+"""Numbers as the chip sees them: two's complement, wrap vs saturate, int8 quantization,
+requantization.
 
-Shared by the RTL's golden twins, the models, the compiler and the notebooks. Every function accepts a
-Python int or a numpy integer array, and returns the same kind (arrays come back as int64, or as Python-int
+Shared by the RTL's golden twins, the models, the compiler and the notebooks. Every function
+accepts a
+Python int or a numpy integer array, and returns the same kind (arrays come back as int64, or as
+Python-int
 object arrays when a width is too wide for int64).
 """
 from __future__ import annotations
@@ -146,7 +149,9 @@ def saturate(x, width: int):
     x = _ints(x)
     if isinstance(x, int):
         return min(max(x, lo), hi)
-    return np.clip(x, lo, hi) if x.dtype != object else np.array([min(max(v, lo), hi) for v in x.flat],
+    if x.dtype != object:
+        return np.clip(x, lo, hi)
+    return np.array([min(max(v, lo), hi) for v in x.flat],
                                                                    dtype=object).reshape(x.shape)
 
 
@@ -183,11 +188,14 @@ def check_requant_params(multiplier, shift):
 def requantize(acc, multiplier, shift, width: int = 8):
     """int32 accumulator -> int`width` by an integer multiplier and a rounding right shift.
 
-        y = saturate((acc * multiplier + 2**(shift-1)) >> shift, width)      (no bias when shift == 0)
+        y = saturate((acc * multiplier + 2**(shift-1)) >> shift, width)      (no bias when shift ==
+        0)
 
     Rounding mode: round half up (toward +infinity), because `>>` is an arithmetic shift, i.e. floor
-    division by 2**shift, and the bias adds one half first. So 2.5 -> 3 and -2.5 -> -2. The real scale
-    applied is multiplier / 2**shift. `multiplier` and `shift` may be scalars or broadcast per channel.
+    division by 2**shift, and the bias adds one half first. So 2.5 -> 3 and -2.5 -> -2. The real
+    scale
+    applied is multiplier / 2**shift. `multiplier` and `shift` may be scalars or broadcast per
+    channel.
 
     >>> requantize(1000, 1, 3), requantize(-20, 1, 3), requantize(100000, 1, 3)
     (125, -2, 127)
@@ -203,7 +211,8 @@ def requantize(acc, multiplier, shift, width: int = 8):
 
 
 def quantize_multiplier(real_scale: float, bits: int = 15) -> tuple[int, int]:
-    """Integer (multiplier, shift) with multiplier / 2**shift closest to `real_scale`, multiplier < 2**bits.
+    """Integer (multiplier, shift) with multiplier / 2**shift closest to `real_scale`, multiplier <
+    2**bits.
 
     >>> quantize_multiplier(0.5)
     (16384, 15)
@@ -237,7 +246,7 @@ def symmetric_scale(x, width: int = 8) -> float:
 
 
 def quantize(x, scale: float, width: int = 8):
-    """Float -> int`width`: round to nearest (half to even, numpy's rule) of x / scale, then saturate."""
+    """Float -> int`width`: round x / scale to nearest (half to even, numpy's rule), saturate."""
     if not np.isfinite(scale) or scale <= 0:
         raise ConfigError(f"scale must be a positive finite number, got {scale!r}")
     x = np.asarray(x, dtype=np.float64)

@@ -1,6 +1,7 @@
 """Re-simulate converted Verilog with Icarus Verilog on the same vectors as the MyHDL simulation.
 
-A generated testbench reads each input's vectors with $readmemh, applies them with the Bench's timing
+A generated testbench reads each input's vectors with $readmemh, applies them with the Bench's
+timing
 (chipkit.sim), and writes every output in hex; we read them back as signed or unsigned integers.
 """
 from __future__ import annotations
@@ -48,7 +49,8 @@ def testbench(bench: Bench, n: int) -> str:
 def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -> dict:
     """Simulate `bench`'s converted Verilog in Icarus on `vectors`; return {output: int64 array}.
 
-    `vfile` is the converted module (from chipkit.convert.convert); when None, the bench is converted
+    `vfile` is the converted module (from chipkit.convert.convert); when None, the bench is
+    converted
     afresh into a temporary folder."""
     iverilog = need("iverilog")
     vvp = str(Path(iverilog).with_name("vvp"))
@@ -64,7 +66,8 @@ def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -
         comp = subprocess.run([iverilog, "-g2005", "-o", "sim.vvp", "tb.v", str(vfile.resolve())],
                               cwd=work, capture_output=True, text=True, timeout=300)
         if comp.returncode != 0:
-            raise SimulationError(f"iverilog could not compile {vfile.name}:\n{comp.stderr.strip()}")
+            raise SimulationError(
+                f"iverilog could not compile {vfile.name}:\n{comp.stderr.strip()}")
         out = subprocess.run([vvp, "-n", "sim.vvp"], cwd=work, capture_output=True, text=True,
                              timeout=600)
         if out.returncode != 0 or not (work / "out.txt").exists():

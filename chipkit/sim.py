@@ -1,7 +1,9 @@
-"""Running MyHDL simulations: one helper that always ends them, and a Bench that drives a block with vectors.
+"""Running MyHDL simulations: one helper that always ends them, and a Bench that drives a block
+with vectors.
 
 A Bench names a block's ports once; the same vectors then drive the MyHDL simulation here and the
-converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value by value.
+converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value
+by value.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def run(*blocks, duration: int | None = None) -> int:
 
 
 def clock_gen(clock):
-    """A free-running clock: low for HALF_PERIOD, high for HALF_PERIOD; first rising edge at t = 5."""
+    """A free-running clock: low for HALF_PERIOD, then high; the first rising edge is at t = 5."""
 
     @instance
     def gen():
@@ -74,7 +76,8 @@ class Bench:
     clocked  -- if True the factory also takes `clock` and `reset` (synchronous, active high) first;
                 `reset` is driven from vectors["reset"] when given, else held low
 
-    Timing: step t applies every input from vectors[...][t]; a clocked bench then waits for the rising
+    Timing: step t applies every input from vectors[...][t]; a clocked bench then waits for the
+    rising
     edge and samples outputs 1 time unit after it (the registers now hold step t's result); a
     combinational bench samples 1 time unit after applying the inputs.
     """
@@ -116,18 +119,19 @@ class Bench:
         return ports
 
     def check_vectors(self, vectors: dict) -> tuple[dict, int]:
-        """Vectors as int arrays of one length, checked against the port widths; returns (vectors, n)."""
+        """Vectors as int arrays of one length, checked against the port widths: (vectors, n)."""
         ports = self.input_ports()
         unknown = set(vectors) - set(ports)
         if unknown:
-            raise ConfigError(f"vectors for unknown ports {sorted(unknown)}; ports are {sorted(ports)}")
+            raise ConfigError(f"vectors for unknown ports {sorted(unknown)}; "
+                              f"ports are {sorted(ports)}")
         missing = set(self.inputs) - set(vectors)
         if missing:
             raise ConfigError(f"no vectors for input ports {sorted(missing)}")
         vecs = {k: np.atleast_1d(np.asarray(v)) for k, v in vectors.items()}
         lengths = {len(v) for v in vecs.values()}
         if len(lengths) != 1:
-            raise ShapeError(f"all vectors must have the same length, got lengths {sorted(lengths)}")
+            raise ShapeError(f"all vectors must have the same length, got {sorted(lengths)}")
         n = lengths.pop()
         if self.clocked and "reset" not in vecs:
             vecs["reset"] = np.zeros(n, dtype=np.int64)
@@ -139,7 +143,7 @@ class Bench:
         return vecs, n
 
     def run_myhdl(self, vectors: dict) -> dict:
-        """Drive the MyHDL block with `vectors`; return {output name: int64 array, one value per step}."""
+        """Drive the MyHDL block with `vectors`: {output name: int64 array, a value per step}."""
         return self._drive(vectors)[0]
 
     def record(self, vectors: dict, names=None):

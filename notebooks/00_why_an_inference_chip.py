@@ -140,13 +140,13 @@ def intensity(M, N, K):
     return 2 * M * N * K / (M * K + K * N + 4 * M * N)
 
 
-def attainable(I):
-    return np.minimum(peak_ops, I * dram_bps)
+def attainable(intensity_):
+    return np.minimum(peak_ops, intensity_ * dram_bps)
 
 
-I = np.logspace(-1, 4, 200)
+ops_per_byte = np.logspace(-1, 4, 200)
 fig, ax = plt.subplots(figsize=(8, 4))
-ax.loglog(I, attainable(I) / 1e12, color="black", lw=2, label="roofline of our chip")
+ax.loglog(ops_per_byte, attainable(ops_per_byte) / 1e12, color="black", lw=2, label="roofline of our chip")
 cases = {"decode, 1 token (M=1)": (1, 768, 768), "prefill, 64 tokens": (64, 768, 768),
          "prefill, 1024 tokens": (1024, 768, 768)}
 for label, (M, N, K) in cases.items():

@@ -71,7 +71,8 @@ def test_unit_delay_replay_shows_the_carry_ripple():
 
 def test_bad_use_names_the_ports():
     nl = adder(ripple_carry_adder, 4)
-    with pytest.raises(ConfigError, match=r"no port 'x'; the ports are \['a', 'b', 'cin', 'cout', 's'\]"):
+    msg = r"no port 'x'; the ports are \['a', 'b', 'cin', 'cout', 's'\]"
+    with pytest.raises(ConfigError, match=msg):
         nl.depth("x")
     with pytest.raises(ConfigError, match="elaborated MyHDL block"):
         Netlist(ripple_carry_adder)

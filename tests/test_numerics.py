@@ -1,4 +1,5 @@
-"""chipkit.numerics against plain Python integers, with hypothesis: any width, extremes, overflow."""
+"""chipkit.numerics against plain Python integers, with hypothesis: any width, extremes and
+overflow."""
 import numpy as np
 import pytest
 from hypothesis import given

@@ -1,5 +1,7 @@
-"""MyHDL blocks of the chip, one idea per file, in the order data flows: gates -> adders -> multipliers
--> mac. Every block has a numpy twin in chipkit.golden and a test that compares them in MyHDL and in the
+"""MyHDL blocks of the chip, one idea per file, in the order data flows: gates -> adders ->
+multipliers
+-> mac. Every block has a numpy twin in chipkit.golden and a test that compares them in MyHDL and
+in the
 converted Verilog.
 """
 

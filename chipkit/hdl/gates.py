@@ -111,7 +111,7 @@ def tie(y, value):
 
 
 def unpack(bus, width):
-    """The bits of a bus as a list of 1-bit shadow signals, bits[0] the least significant (no gates)."""
+    """The bits of a bus as 1-bit shadow signals, bits[0] the least significant (no gates)."""
     if isinstance(bus.val, bool):
         return [bus]
     return [bus(i) for i in range(width)]

@@ -1,4 +1,5 @@
-"""The multiply-accumulate unit: int8 x int8 products summed into an int32 register, the atom of every
+"""The multiply-accumulate unit: int8 x int8 products summed into an int32 register, the atom of
+every
 matrix engine. Overflow wraps (two's complement) or saturates, chosen by a parameter.
 """
 from myhdl import Signal, always_comb, always_seq, block, intbv
@@ -26,7 +27,8 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
 
     The sum acc + a*b is formed one bit wider than the accumulator, so overflow is visible: wrapping
     keeps the low bits (what a plain adder does: 2**31 - 1 + 1 becomes -2**31), saturating clamps to
-    the nearest representable value. Widths come from the signals; the twin is chipkit.models.arith.mac.
+    the nearest representable value. Widths come from the signals; the twin is
+    chipkit.models.arith.mac.
     """
     if multiplier not in MULTIPLIERS:
         raise ConfigError(f"multiplier must be one of {MULTIPLIERS}, got {multiplier!r}")
@@ -37,7 +39,8 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
                           f"({wa} + {wb} bits); widen acc")
     lo, hi = signed_range(wacc)
     prod = Signal(intbv(0, min=-(2 ** (wa + wb - 1)), max=2 ** (wa + wb - 1)))
-    total = Signal(intbv(0, min=2 * lo, max=2 * hi + 2))  # wacc + 1 bits: acc + prod cannot overflow
+    # wacc + 1 bits: acc + prod cannot overflow here
+    total = Signal(intbv(0, min=2 * lo, max=2 * hi + 2))
 
     if multiplier == "baugh_wooley":
         multiply = baugh_wooley_multiplier(a, b, prod, width_a=wa, width_b=wb)
@@ -52,8 +55,10 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
         total.next = acc + prod
 
     top = wacc  # index of total's extra top bit: the true sign of acc + a*b
-    # The clamp values as constant wires holding their bit patterns. (Plain literals convert to 33-bit
-    # constants that Verilator rightly flags as truncated; a negative constant signal converts to the
+    # The clamp values as constant wires holding their bit patterns. (Plain literals convert to
+    # 33-bit
+    # constants that Verilator rightly flags as truncated; a negative constant signal converts to
+    # the
     # invalid Verilog `32'd-2147483648`.)
     largest = Signal(intbv(hi)[wacc:])
     smallest = Signal(intbv(lo + (1 << wacc))[wacc:])
@@ -65,7 +70,8 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
                 acc.next = 0
             elif enable:
                 # Overflow shows as the true sign (bit `top`) differing from the accumulator's sign
-                # bit (bit top-1). Comparing `total > hi` would be shorter, but MyHDL writes hi as an
+                # bit (bit top-1). Comparing `total > hi` would be shorter, but MyHDL writes hi as
+                # an
                 # unsigned Verilog literal once it needs 32 bits, and the comparison turns unsigned.
                 if total[top] == total[top - 1]:
                     acc.next = total[top:].signed()

@@ -1,4 +1,5 @@
-"""Multipliers built from gates: the unsigned array multiplier, and the Baugh-Wooley signed multiplier,
+"""Multipliers built from gates: the unsigned array multiplier, and the Baugh-Wooley signed
+multiplier,
 which is the same array with a few partial products inverted and three constant ones added.
 """
 from myhdl import Signal, block
@@ -62,8 +63,10 @@ def array_multiplier(a, b, p, width_a=8, width_b=8):
     p -- out, width_a + width_b bits, a * b
     width_a, width_b -- Python ints
 
-    Partial product j is `a AND b_j`, shifted j columns left: width_a * width_b AND gates. The rows are
-    added one after another by ripple-carry adders (half adders where a column has only two bits), the
+    Partial product j is `a AND b_j`, shifted j columns left: width_a * width_b AND gates. The rows
+    are
+    added one after another by ripple-carry adders (half adders where a column has only two bits),
+    the
     way it is drawn in every textbook: the carry and the rows both ripple, so the depth grows with
     width_a + width_b.
     """
@@ -92,8 +95,10 @@ def baugh_wooley_multiplier(a, b, p, width_a=8, width_b=8):
 
     The sign bit of a two's complement number weighs -2**(w-1). The partial products that involve
     exactly one sign bit are therefore negative; since -x = NOT(x) - 1 for a bit x, they become NAND
-    gates plus a constant, and all the constants together are 2**(m-1) + 2**(n-1) + 2**(m+n-1) modulo
-    2**(m+n). So a signed multiplier is the unsigned array with some ANDs turned into NANDs and three
+    gates plus a constant, and all the constants together are 2**(m-1) + 2**(n-1) + 2**(m+n-1)
+    modulo
+    2**(m+n). So a signed multiplier is the unsigned array with some ANDs turned into NANDs and
+    three
     ones added: no sign extension, no negative rows.
     """
     m, n = check_width(width_a, "width_a"), check_width(width_b, "width_b")

@@ -1,4 +1,5 @@
-"""Golden twins of the arithmetic blocks in chipkit.hdl (adders, multipliers, MAC), vectorised in numpy.
+"""Golden twins of the arithmetic blocks in chipkit.hdl (adders, multipliers, MAC), vectorised in
+numpy.
 
 Each function takes the same values the block's ports carry and returns what its outputs must show.
 """
@@ -24,7 +25,7 @@ def add(a, b, cin, width: int):
 
 
 def mul_unsigned(a, b, width_a: int, width_b: int):
-    """Unsigned product of a `width_a`-bit and a `width_b`-bit number (exact, width_a + width_b bits)."""
+    """Unsigned product of a `width_a`-bit and a `width_b`-bit number (exact)."""
     a = check_fits(a, check_width(width_a, "width_a"), signed=False, name="a")
     b = check_fits(b, check_width(width_b, "width_b"), signed=False, name="b")
     return a * b
@@ -41,17 +42,21 @@ def mac(a, b, clear, enable, saturating: bool = False, acc_width: int = ACC_WIDT
         operand_width: int = OPERAND_WIDTH):
     """The MAC's accumulator after each clock edge, given per-cycle inputs (1-D sequences).
 
-    At each edge: if clear, acc <- 0 (clear wins over enable); elif enable, acc <- acc + a*b, wrapped
-    to `acc_width` bits (two's complement, like an ordinary adder) or, if `saturating`, clamped to the
+    At each edge: if clear, acc <- 0 (clear wins over enable); elif enable, acc <- acc + a*b,
+    wrapped
+    to `acc_width` bits (two's complement, like an ordinary adder) or, if `saturating`, clamped to
+    the
     signed range; else acc holds. The accumulator starts at 0 (reset).
     """
     a = check_fits(a, operand_width, name="a")
     b = check_fits(b, operand_width, name="b")
     clear = check_fits(clear, 1, signed=False, name="clear")
     enable = check_fits(enable, 1, signed=False, name="enable")
-    a, b, clear, enable = (np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in (a, b, clear, enable))
+    a, b, clear, enable = (np.atleast_1d(np.asarray(x, dtype=np.int64))
+                           for x in (a, b, clear, enable))
     if not (a.ndim == 1 and a.shape == b.shape == clear.shape == enable.shape):
-        raise ShapeError("a, b, clear and enable must be 1-D sequences of one length (one per cycle)")
+        raise ShapeError("a, b, clear and enable must be 1-D sequences of one length "
+                         "(one value per cycle)")
     out = np.empty(len(a), dtype=np.int64)
     acc = 0
     for t in range(len(a)):  # the sequence is inherently serial once saturation is involved

@@ -132,7 +132,8 @@ CASES = [
     *(gate_case(g) for g in GATES),
     bit_adder_case(half_adder),
     bit_adder_case(full_adder),
-    *(adder_case(f, w) for f in (ripple_carry_adder, kogge_stone_adder) for w in (1, 2, 5, 8, 16, 32)),
+    *(adder_case(f, w) for f in (ripple_carry_adder, kogge_stone_adder)
+      for w in (1, 2, 5, 8, 16, 32)),
     *(multiplier_case(f, wa, wb) for f in (array_multiplier, baugh_wooley_multiplier)
       for wa, wb in ((1, 1), (2, 3), (4, 4), (8, 8), (8, 4))),
     *(mac_case(s, m, w) for s in (False, True) for m, w in (("behavioral", 32), ("behavioral", 18),

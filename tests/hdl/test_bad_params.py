@@ -9,7 +9,9 @@ from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
 
 
 def sig(w, signed=False):
-    return Signal(intbv(0, min=-(1 << (w - 1)), max=1 << (w - 1))) if signed else Signal(intbv(0)[w:])
+    if signed:
+        return Signal(intbv(0, min=-(1 << (w - 1)), max=1 << (w - 1)))
+    return Signal(intbv(0)[w:])
 
 
 @pytest.mark.parametrize("factory", [ripple_carry_adder, kogge_stone_adder])
@@ -34,7 +36,8 @@ def mac_ports(acc_width=32):
 
 
 def test_mac_rejects_unknown_multiplier():
-    with pytest.raises(ChipkitError, match=r"multiplier must be one of \('behavioral', 'baugh_wooley'\)"):
+    msg = r"multiplier must be one of \('behavioral', 'baugh_wooley'\)"
+    with pytest.raises(ChipkitError, match=msg):
         mac(*mac_ports(), multiplier="wallace")
 
 

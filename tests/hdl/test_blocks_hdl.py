@@ -1,4 +1,5 @@
-"""Every arithmetic block converts to Verilog and VHDL; the converted Verilog, re-simulated in Icarus on
+"""Every arithmetic block converts to Verilog and VHDL; the converted Verilog, re-simulated in
+Icarus on
 the same vectors, equals the numpy twin; Verilator's lint and GHDL's analysis accept the output."""
 import numpy as np
 import pytest
