@@ -41,7 +41,7 @@ def cmd_info(args) -> int:
 def cmd_grade(args) -> int:
     from chipkit.grading.runner import grade_command
 
-    return grade_command(impl=args.impl, as_json=args.json, only=args.only)
+    return grade_command(impl=args.impl, as_json=args.json, only=args.only, timeout=args.timeout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exercises (default), solutions, or a folder with a student's files")
     g.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     g.add_argument("--only", default=None, help="grade only exercises whose name contains this")
+    g.add_argument("--timeout", type=float, default=None,
+                   help="seconds each graded test may run (default 10; some exercises allow more)")
     g.set_defaults(func=cmd_grade)
     return p
 

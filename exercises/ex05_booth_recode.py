@@ -1,4 +1,4 @@
-"""Exercise 5 -- radix-4 Booth recoding (notebook 04, multipliers).
+"""Exercise 5 -- radix-4 Booth recoding (notebook 02, multipliers).
 
 A multiplier adds one partial product per bit of b. Radix-4 Booth halves that: it rewrites a signed
 `width`-bit b as digits d_i in {-2, -1, 0, 1, 2}, one per pair of bits, with b == sum(d_i * 4**i),

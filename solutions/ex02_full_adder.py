@@ -1,4 +1,4 @@
-"""Exercise 2 -- a full adder from its boolean equations (notebook 02, adders from gates).
+"""Exercise 2 -- a full adder from its boolean equations (notebook 01, adders from gates).
 
 Write the MyHDL block `full_adder(a, b, cin, s, cout)` behaviourally: one `@always_comb` process
 that drives the sum s = a XOR b XOR cin and the carry out cout = majority(a, b, cin), i.e.

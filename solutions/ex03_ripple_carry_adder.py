@@ -1,4 +1,4 @@
-"""Exercise 3 -- a ripple-carry adder from full adders (notebook 02, adders from gates).
+"""Exercise 3 -- a ripple-carry adder from full adders (notebook 01, adders from gates).
 
 Build `ripple_carry_adder(a, b, cin, s, cout, width=8)` structurally: `width` instances of
 chipkit.hdl.adders.full_adder, bit i's carry out wired to bit i+1's carry in, cin into bit 0 and the

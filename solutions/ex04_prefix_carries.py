@@ -1,4 +1,4 @@
-"""Exercise 4 -- the Kogge-Stone carries, in plain Python (notebook 03, fast adders).
+"""Exercise 4 -- the Kogge-Stone carries, in plain Python (notebook 01, fast adders).
 
 A ripple adder's carry i waits for carry i-1: n steps. A parallel-prefix adder finds every carry in
 ceil(log2(n+1)) levels. Bit i of a + b generates a carry (g[i] = a_i AND b_i) or propagates one

@@ -1,4 +1,4 @@
-"""Exercise 6 -- a saturating multiply-accumulate (notebook 05, the MAC).
+"""Exercise 6 -- a saturating multiply-accumulate (notebook 02, the MAC).
 
 Every cycle the MAC takes int8 operands a[t], b[t] and two controls: if clear[t], acc <- 0 (clear
 wins); elif enable[t], acc <- acc + a[t] * b[t]; else acc holds. The accumulator is int32 and starts
