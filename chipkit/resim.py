@@ -15,7 +15,7 @@ import numpy as np
 from chipkit.convert import convert
 from chipkit.errors import SimulationError
 from chipkit.numerics import from_twos, to_twos, wrap_unsigned
-from chipkit.sim import HALF_PERIOD, Bench, port_signed, port_width
+from chipkit.sim import HALF_PERIOD, Bench, port_dtype, port_signed, port_width
 from chipkit.tools import need
 
 
@@ -81,6 +81,6 @@ def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -
         if any(c in "xXzZ" for s in raw for c in s):
             bad = next(t for t, s in enumerate(raw) if any(c in "xXzZ" for c in s))
             raise SimulationError(f"output {k!r} is undefined (x/z) at step {bad} in the Verilog")
-        vals = np.array([int(s, 16) for s in raw], dtype=np.int64)
+        vals = np.array([int(s, 16) for s in raw], dtype=port_dtype(tpl))
         result[k] = from_twos(vals, port_width(tpl)) if port_signed(tpl) else vals
     return result

@@ -61,6 +61,11 @@ def port_signed(template) -> bool:
     return not isinstance(template, bool) and template.min is not None and template.min < 0
 
 
+def port_dtype(template):
+    """int64 for ports up to 63 bits; Python ints (object arrays) for wider ones (flat buses)."""
+    return np.int64 if port_width(template) <= 63 else object
+
+
 def _new_signal(template):
     return Signal(copy.deepcopy(template))
 
@@ -186,7 +191,7 @@ class Bench:
             rec = Recorder({k: sigs[k] for k in chosen if k != "clock"}, clock=clock)
             blocks.append(rec.monitor())
         end = run(*blocks)
-        outputs = {k: np.array(v, dtype=np.int64) for k, v in got.items()}
+        outputs = {k: np.array(v, dtype=port_dtype(self.outputs[k])) for k, v in got.items()}
         return (outputs, rec.to_trace(end)) if record else (outputs, None)
 
 
