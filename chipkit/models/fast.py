@@ -115,7 +115,7 @@ class FastArray:
 
 @dataclass
 class ArrayRun:
-    """What a backend ran: the product, per-step outputs and (if recorded) every register per step."""
+    """What a backend ran: the product, outputs per step and (if recorded) every register."""
 
     schedule: Schedule
     product: np.ndarray  # M x N int32 values (int64 array)

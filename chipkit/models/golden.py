@@ -1,5 +1,5 @@
-"""The golden GEMM: what the array must compute, in numpy, with the operand checks every backend shares.
-"""
+"""The golden GEMM: what the array must compute, in numpy, and the operand checks every backend
+shares."""
 from __future__ import annotations
 
 import numpy as np
