@@ -4,6 +4,7 @@ exits 2.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 
@@ -68,6 +69,9 @@ def main(argv=None) -> int:
         msg = " ".join(str(e).split())
         sys.stderr.write(f"chipkit: error: {msg}\n")
         return 2
+    except BrokenPipeError:  # `chipkit grade | head`: the reader left; nothing more to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("chipkit: interrupted\n")
         return 130

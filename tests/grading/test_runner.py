@@ -53,7 +53,7 @@ def test_untouched_stubs_score_zero():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[-1].startswith("Score: 0/") and int(lines[-1].split("/")[1]) >= 30
-    assert "not implemented yet" in out.stdout
+    assert "not started yet" in out.stdout
 
 
 def test_missing_impl_is_exit_2_with_one_line():
