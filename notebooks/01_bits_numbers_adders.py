@@ -282,10 +282,11 @@ plot_carry_race([("ripple", ripple_nl, replay)], title="0 + 0 → 255 + 1, one t
 #
 # The ripple adder is slow because carry `i + 1` waits for carry `i`:
 #
-# $$c_{i+1} = g_i + p_i \cdot c_i, \qquad g_i = a_i b_i \ \text{(bit } i \text{ **generates** a carry)},
-# \qquad p_i = a_i \oplus b_i \ \text{(bit } i \text{ **propagates** one)}.$$
+# $$c_{i+1} = g_i + p_i \cdot c_i, \qquad g_i = a_i \cdot b_i, \qquad p_i = a_i \oplus b_i$$
 #
-# The sum bit is then $s_i = p_i \oplus c_i$. Now think about **groups** of neighbouring bits.
+# (here `+` is OR and `·` is AND). Bit `i` **generates** a carry when both its bits are 1 (`g_i`),
+# and **propagates** an incoming carry when exactly one of them is (`p_i`). The sum bit is then
+# $s_i = p_i \oplus c_i$. Now think about **groups** of neighbouring bits.
 # A group either generates a carry out by itself (G), or passes a carry in through to its top (P).
 # Two adjacent groups, a high one above a low one, combine into one bigger group:
 #
@@ -293,8 +294,8 @@ plot_carry_race([("ripple", ripple_nl, replay)], title="0 + 0 → 255 + 1, one t
 #
 # "The big group generates if the high half generates, or the high half propagates what the low half
 # generates." This operator `∘` is **associative**, so the carries are *prefix* combinations, like
-# running sums: carry `i` is `(g_{i−1}, p_{i−1}) ∘ … ∘ (g_0, p_0) ∘ (c_0, 0)`, with the carry in as a
-# group that generates `c_0` and propagates nothing. Prefix sums need not be computed one after
+# running sums: carry `i` is the G of `(g_{i−1}, p_{i−1}) ∘ … ∘ (g_0, p_0) ∘ (c_0, 0)`, with the carry
+# in as a group that generates `c_0` and propagates nothing. Prefix sums need not be computed one after
 # another: **Kogge–Stone** doubles every group's span at every level (distance 1, 2, 4, …), so all
 # `n` carries are ready after ⌈log₂(n + 1)⌉ levels of two gates each.
 #
