@@ -4,11 +4,13 @@ exits 2.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
 
-from chipkit.errors import ChipkitError
+from chipkit.backends.gemm import BACKEND_NAMES, BACKENDS, check_size
+from chipkit.errors import ChipkitError, ConfigError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +47,139 @@ def cmd_grade(args) -> int:
     return grade_command(impl=args.impl, as_json=args.json, only=args.only, timeout=args.timeout)
 
 
+def _positive(name: str, value) -> int:
+    if value is None:
+        raise ConfigError(f"give the GEMM's size with --m, --n and --k (or operands with --a and "
+                          f"--b); --{name} is missing")
+    if value < 1:
+        raise ConfigError(f"--{name} must be a positive integer, got {value}")
+    return value
+
+
+def _load_npy(path: str, flag: str):
+    """A matrix from a .npy file, or a ConfigError that names the file and the problem."""
+    import numpy as np
+
+    try:
+        x = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ConfigError(f"{flag} {path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{flag} {path}: is a folder, not a .npy file") from None
+    except (OSError, ValueError, EOFError) as e:
+        raise ConfigError(f"{flag} {path}: not a readable .npy file ({e})") from None
+    if not isinstance(x, np.ndarray):
+        x.close()
+        raise ConfigError(f"{flag} {path}: is an .npz archive; save one matrix with np.save")
+    if x.ndim != 2:
+        raise ConfigError(f"{flag} {path}: must hold a 2-D matrix, got {x.ndim}-D shape {x.shape}")
+    return x
+
+
+def _operands(args):
+    """A and B: from --a/--b files, or random int8 of size --m/--n/--k from --seed."""
+    import numpy as np
+
+    if (args.a is None) != (args.b is None):
+        raise ConfigError("give both --a and --b (two .npy files), or neither")
+    if args.a is not None:
+        given = [f"--{d}" for d in "mnk" if getattr(args, d) is not None]
+        if given:
+            raise ConfigError(f"{'/'.join(given)} cannot be used with --a/--b: the sizes come "
+                              "from the files")
+        return _load_npy(args.a, "--a"), _load_npy(args.b, "--b")
+    m, n, k = (_positive(d, getattr(args, d)) for d in "mnk")
+    check_size(m, n, k)
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be a non-negative integer, got {args.seed}")
+    rng = np.random.default_rng(args.seed)
+    return (rng.integers(-128, 128, (m, k), dtype=np.int8),
+            rng.integers(-128, 128, (k, n), dtype=np.int8))
+
+
+def _progress_bar(width: int = 30):
+    """progress(done, total) drawing `[#####.....]  45 %  1,234/2,742 cycles` on stderr."""
+
+    shown = [-1]
+
+    def progress(done: int, total: int):
+        pct = 100 * done // total if total else 100
+        if pct == shown[0]:  # redraw once per percent, not every cycle
+            return
+        shown[0] = pct
+        bar = "#" * (width * pct // 100)
+        sys.stderr.write(f"\r[{bar:.<{width}}] {pct:3d} %  {done:,}/{total:,} cycles")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return progress
+
+
+def _report(r) -> str:
+    from chipkit.config import DATAFLOW_NAMES
+
+    rows, diff = int(r.array.split("x")[0]), r.cycles - r.scalesim_cycles
+    if diff == 1:
+        why = "= ours - 1: it reports the last cycle's index"
+    elif diff == r.folds * rows + 1:
+        why = (f"= ours - {r.folds} x {rows} - 1: it does not count the {rows}-cycle drain of "
+               "each fold, and reports the last cycle's index")
+    else:
+        why = f"= ours {'-' if diff > 0 else '+'} {abs(diff)}"
+    return "\n".join([
+        f"GEMM         C {r.m}x{r.n} = A {r.m}x{r.k} @ B {r.k}x{r.n} (int8, int32 sums), "
+        f"{r.macs:,} MACs",
+        f"array        {r.array}, {r.dataflow} ({DATAFLOW_NAMES[r.dataflow]}): {r.folds:,} folds "
+        f"x {r.cycles // r.folds:,} cycles",
+        f"backend      {r.backend} ({BACKEND_NAMES[r.backend]}), {r.seconds:.3g} s",
+        f"cycles       {r.cycles:,}   (SCALE-Sim 3.0: {r.scalesim_cycles:,} {why})",
+        f"utilization  {100 * r.utilization:.1f} %",
+        f"golden       {'match' if r.match_golden else 'MISMATCH'}",
+    ])
+
+
+def cmd_gemm(args) -> int:
+    import numpy as np
+
+    from chipkit.backends.gemm import gemm
+    from chipkit.config import ArrayConfig
+
+    if args.target != "array":
+        if args.target == "core":
+            raise ConfigError("--target core (the inference core) is not yet available; "
+                              "use --target array")
+        raise ConfigError(f"unknown --target {args.target!r}; use array")
+    cfg = ArrayConfig.parse(args.array, args.dataflow)
+    if args.backend not in BACKENDS:
+        raise ConfigError(f"unknown --backend {args.backend!r}; choose one of "
+                          f"{', '.join(BACKENDS)}")
+    a, b = _operands(args)
+    bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
+    r = gemm(a, b, cfg, backend=args.backend, progress=bar)
+    if args.out is not None:
+        try:
+            with open(args.out, "wb") as f:  # this very path (np.save would append .npy)
+                np.save(f, r.product.astype(np.int32))
+        except OSError as e:
+            raise ConfigError(f"--out {args.out}: cannot write it ({e.strerror or e})") from None
+    if args.json:
+        print(json.dumps(r.to_json()))
+    else:
+        print(_report(r))
+        if args.out is not None:
+            print(f"saved        {args.out} (int32 {r.m}x{r.n})")
+    return 0 if r.match_golden else 1
+
+
+def cmd_bench(args) -> int:
+    from chipkit.bench import bench, report
+
+    runs = bench()
+    print(json.dumps({"runs": runs}) if args.json else report(runs))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="chipkit", description="Design an int8 inference chip from the bits up.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -58,6 +193,26 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, default=None,
                    help="seconds each graded test may run (default 10; some exercises allow more)")
     g.set_defaults(func=cmd_grade)
+    m = sub.add_parser("gemm", help="multiply two int8 matrices on the systolic array: cycles, "
+                       "utilization, SCALE-Sim's count, the golden check",
+                       description="Multiply random int8 matrices of size --m/--n/--k (from "
+                       "--seed), or your own --a/--b .npy files, on an RxC systolic array.")
+    for d, what in (("m", "rows of A and C"), ("n", "columns of B and C"), ("k", "the inner size")):
+        m.add_argument(f"--{d}", type=int, default=None, help=f"{d.upper()}: {what}")
+    m.add_argument("--a", default=None, help="A (M x K int8 values) from a .npy file, with --b")
+    m.add_argument("--b", default=None, help="B (K x N int8 values) from a .npy file, with --a")
+    m.add_argument("--out", default=None, help="save C (int32) to this .npy file")
+    m.add_argument("--array", default="4x4", help="the array, RxC (default 4x4)")
+    m.add_argument("--dataflow", default="ws", help="ws (weight-stationary, default) or os "
+                   "(output-stationary)")
+    m.add_argument("--backend", default="fast", help=f"{', '.join(BACKENDS)} (default fast)")
+    m.add_argument("--target", default="array", help="array (default); core comes later")
+    m.add_argument("--seed", type=int, default=0, help="seed of the random operands (default 0)")
+    m.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+    m.set_defaults(func=cmd_gemm)
+    bn = sub.add_parser("bench", help="simulated cycles per second: the fast model vs MyHDL")
+    bn.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    bn.set_defaults(func=cmd_bench)
     return p
 
 

@@ -1,0 +1,96 @@
+"""How fast the simulators are (`chipkit bench`): the fast model's and the MyHDL RTL's simulated
+cycles per second on the same GEMM, and their ratio. It times the backends; it computes nothing new.
+
+What is measured, honestly:
+- fast: `chipkit.models.fast.run` on the whole GEMM's schedule (all folds stepped together), the
+  median of a few runs after a warm-up; building the schedule is not timed (both share it).
+- MyHDL: one `chipkit.backends.rtl.run`, elaboration included, on the whole GEMM when that fits
+  the time budget, otherwise on its first folds only (`myhdl_folds` < `folds` says so); its
+  outputs are checked against the fast model's for the same folds.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from chipkit.config import ArrayConfig
+from chipkit.errors import SimulationError
+from chipkit.models import fast
+from chipkit.models.schedule import Schedule, build
+
+#: (array, dataflow) pairs and the GEMM (M, N, K) `chipkit bench` measures
+CASES = (("4x4", "ws"), ("8x8", "ws"), ("4x4", "os"), ("8x8", "os"))
+GEMM = (64, 64, 64)
+#: MyHDL seconds allowed per case (a guess from ~0.15 M PE-cycles/s decides how many folds run)
+MYHDL_SECONDS = 5.0
+MYHDL_PE_CYCLES_PER_S = 150_000
+FAST_REPEATS = 5
+
+
+def first_folds(s: Schedule, folds: int) -> Schedule:
+    """The schedule of `s`'s first `folds` folds only (its product is then a partial sum)."""
+    cut = lambda x: None if x is None else x[:folds]
+    return replace(s, data={k: v[:folds] for k, v in s.data.items()}, tiles=s.tiles[:folds],
+                   origins=s.origins[:folds], w_before=cut(s.w_before))
+
+
+def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYHDL_SECONDS,
+            seed: int = 0) -> dict:
+    """One bench row: both simulators on the same random int8 GEMM (M x K @ K x N) on `cfg`."""
+    from chipkit.backends import rtl  # MyHDL: imported only when measured
+
+    rng = np.random.default_rng(seed)
+    s = build(rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n)), cfg)
+    ref = fast.run(s)  # warm-up, and the outputs the RTL must reproduce
+    times = []
+    for _ in range(FAST_REPEATS):
+        start = time.perf_counter()
+        fast.run(s)
+        times.append(time.perf_counter() - start)
+    fast_s = statistics.median(times)
+
+    budget = int(myhdl_seconds * MYHDL_PE_CYCLES_PER_S / (cfg.pes * s.steps))
+    sub = first_folds(s, max(1, min(s.folds, budget)))
+    start = time.perf_counter()
+    got = rtl.run(sub)
+    myhdl_s = time.perf_counter() - start
+    if not (np.array_equal(got.c_out, ref.c_out[:sub.folds])
+            and np.array_equal(got.c_valid, ref.c_valid[:sub.folds])):
+        raise SimulationError(f"bench: the MyHDL array's outputs differ from the fast model's on "
+                              f"{cfg.name} {cfg.dataflow}; run the tests (pytest tests/backends)")
+    fast_rate, myhdl_rate = s.cycles / fast_s, sub.cycles / myhdl_s
+    return {
+        "array": cfg.name, "dataflow": cfg.dataflow, "gemm": f"{m}x{n}x{k}",
+        "folds": s.folds, "cycles": s.cycles,
+        "fast_seconds": fast_s, "fast_cycles_per_s": fast_rate,
+        "myhdl_folds": sub.folds, "myhdl_cycles": sub.cycles, "myhdl_seconds": myhdl_s,
+        "myhdl_cycles_per_s": myhdl_rate,
+        "fast_vs_myhdl": fast_rate / myhdl_rate,
+    }
+
+
+def bench(cases=None, gemm=None, myhdl_seconds: float | None = None) -> list[dict]:
+    """A row per (array, dataflow) in `cases` (default CASES), all on the GEMM `gemm` = (M, N, K)
+    (default GEMM), MyHDL given about `myhdl_seconds` per row (default MYHDL_SECONDS)."""
+    secs = MYHDL_SECONDS if myhdl_seconds is None else myhdl_seconds
+    return [measure(ArrayConfig.parse(a, d), *(gemm or GEMM), myhdl_seconds=secs)
+            for a, d in (cases or CASES)]
+
+
+def report(runs: list[dict]) -> str:
+    """The rows as a table, with what each number means underneath."""
+    head = (f"{'array':6s} {'flow':4s} {'GEMM':>9s} {'cycles':>8s}  {'fast cyc/s':>11s}  "
+            f"{'MyHDL cyc/s':>11s} {'(folds run)':>12s}  {'fast/MyHDL':>10s}")
+    lines = [head]
+    for r in runs:
+        lines.append(f"{r['array']:6s} {r['dataflow']:4s} {r['gemm']:>9s} {r['cycles']:>8,}  "
+                     f"{r['fast_cycles_per_s']:>11,.0f}  {r['myhdl_cycles_per_s']:>11,.0f} "
+                     f"{'(' + str(r['myhdl_folds']) + '/' + str(r['folds']) + ')':>12s}  "
+                     f"{r['fast_vs_myhdl']:>9,.0f}x")
+    lines.append(f"fast: median of {FAST_REPEATS} runs of the whole GEMM, all folds stepped "
+                 "together; MyHDL: one run incl. elaboration, on the folds shown, outputs checked "
+                 "against the fast model.")
+    return "\n".join(lines)

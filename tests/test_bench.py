@@ -1,0 +1,79 @@
+"""`chipkit bench`: the shape of what it reports (no timing is asserted: machines differ), the
+fold sub-range it falls back to, and that it refuses to report on an RTL that disagrees."""
+import json
+
+import numpy as np
+import pytest
+
+from chipkit import bench as bm
+from chipkit.backends import rtl
+from chipkit.cli import main
+from chipkit.config import ArrayConfig
+from chipkit.errors import SimulationError
+from chipkit.models import fast
+from chipkit.models.schedule import build
+
+ROW = {"array", "dataflow", "gemm", "folds", "cycles", "fast_seconds", "fast_cycles_per_s",
+       "myhdl_folds", "myhdl_cycles", "myhdl_seconds", "myhdl_cycles_per_s", "fast_vs_myhdl"}
+
+
+def test_rows_and_ratio():
+    runs = bm.bench(cases=(("2x2", "ws"), ("2x3", "os")), gemm=(6, 5, 4))
+    assert [(r["array"], r["dataflow"], r["gemm"]) for r in runs] == [("2x2", "ws", "6x5x4"),
+                                                                        ("2x3", "os", "6x5x4")]
+    for r in runs:
+        assert set(r) == ROW
+        assert r["myhdl_folds"] == r["folds"] and r["myhdl_cycles"] == r["cycles"]  # all of it
+        assert r["fast_cycles_per_s"] == pytest.approx(r["cycles"] / r["fast_seconds"])
+        assert r["myhdl_cycles_per_s"] == pytest.approx(r["myhdl_cycles"] / r["myhdl_seconds"])
+        assert r["fast_vs_myhdl"] == pytest.approx(r["fast_cycles_per_s"] /
+                                                   r["myhdl_cycles_per_s"])
+    assert runs[0]["folds"] == 6 and runs[0]["cycles"] == 6 * (2 * 2 + 2 + 6 - 2)
+
+
+def test_a_small_budget_runs_the_first_folds_only():
+    r = bm.measure(ArrayConfig(2, 2, "os"), 8, 8, 3, myhdl_seconds=1e-9)
+    assert (r["folds"], r["myhdl_folds"]) == (16, 1)
+    assert r["myhdl_cycles"] == r["cycles"] // 16
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+def test_first_folds_are_the_first_folds(dataflow):
+    rng = np.random.default_rng(1)
+    s = build(rng.integers(-128, 128, (5, 7)), rng.integers(-128, 128, (7, 6)),
+              ArrayConfig(2, 2, dataflow))
+    whole, part = fast.run(s), fast.run(bm.first_folds(s, 3))
+    assert part.schedule.folds == 3 and s.folds > 3
+    assert np.array_equal(part.c_out, whole.c_out[:3])
+    assert np.array_equal(part.c_valid, whole.c_valid[:3])
+
+
+def test_an_rtl_that_disagrees_is_not_benchmarked(monkeypatch):
+    real = rtl.run
+
+    def broken(schedule, **kw):
+        run = real(schedule, **kw)
+        run.c_out[0, -1, 0] += 1
+        return run
+
+    monkeypatch.setattr(rtl, "run", broken)
+    with pytest.raises(SimulationError, match="differ from the fast model's on 2x2 ws"):
+        bm.measure(ArrayConfig(2, 2, "ws"), 3, 3, 3)
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_cli(monkeypatch, capsys, as_json):
+    monkeypatch.setattr(bm, "CASES", (("2x2", "ws"), ("3x2", "os")))
+    monkeypatch.setattr(bm, "GEMM", (4, 4, 4))
+    assert main(["bench", "--json"] if as_json else ["bench"]) == 0
+    out = capsys.readouterr().out
+    if as_json:
+        d = json.loads(out)
+        assert list(d) == ["runs"] and [r["array"] for r in d["runs"]] == ["2x2", "3x2"]
+        assert all(set(r) == ROW for r in d["runs"])
+    else:
+        lines = out.splitlines()
+        assert "fast cyc/s" in lines[0] and "MyHDL cyc/s" in lines[0]
+        assert lines[1].startswith("2x2    ws       4x4x4") and "(4/4)" in lines[1]
+        assert lines[2].startswith("3x2    os       4x4x4") and lines[2].endswith("x")
+        assert "incl. elaboration" in lines[3]
