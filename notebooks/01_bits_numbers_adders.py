@@ -267,15 +267,16 @@ print("the replay has", len(replay), "snapshots; the final sum reads",
 plot_carry_race([("ripple", ripple_nl, replay)], title="0 + 0 → 255 + 1, one time unit per gate")
 
 # %% [markdown]
-# Read it column by column. At t = 1 the XORs see `a XOR b`: bits 1–7 are `1 XOR 0 = 1`, so two
-# gate delays after the change the sum reads 254 (`11111110`), a number nobody asked for. Then the
-# carry born in bit 0 walks up two gates per bit, clearing one bit at a time (252, 248, 240, …),
-# and the carry out arrives last, 16 gate delays after the change. Two lessons:
+# Read it column by column. One gate delay after the change, the first XOR of every bit has formed
+# `a XOR b`, which is `1 XOR 0 = 1` in bits 1–7; one delay later the sum XORs pass it on before any
+# carry has arrived, and the sum reads 254 (`11111110`), a number nobody asked for. Then the carry
+# born in bit 0 walks up two gates per bit, clearing one bit at a time (252, 248, 240, …), and the
+# carry out arrives last, 16 gate delays after the change. Two lessons:
 #
 # 1. Until the slowest bit settles, the output is **garbage** — not the old sum, not the new one.
 #    The register after the adder must not sample it before then: that sets the clock period.
-# 2. Every bit flipped twice (0 → 1 → 0): these **glitches** cost energy, since each flip charges
-#    or discharges a wire, and a real chip pays for them in power.
+# 2. Bits 1–7 each flipped twice (0 → 1 → 0) to end where they started: these **glitches** cost
+#    energy, since each flip charges or discharges a wire, and a real chip pays for them in power.
 
 # %% [markdown]
 # ## 5 · A faster adder: generate, propagate and the prefix
@@ -300,8 +301,9 @@ plot_carry_race([("ripple", ripple_nl, replay)], title="0 + 0 → 255 + 1, one t
 # `n` carries are ready after ⌈log₂(n + 1)⌉ levels of two gates each.
 #
 # Here is the network for 8 bits. Position `i` starts with bit `i − 1`'s `(g, p)` (position 0 holds
-# the carry in); a dot combines its column with the one `d` positions to the right. A grey dot's
-# group already reaches the carry in, so its P is no longer needed and it saves the AND that forms it.
+# the carry in); a dot combines its column with the one `d` positions to the right. After a grey
+# dot the group reaches down to the carry in, which propagates nothing: its P is always 0, so the
+# grey cell skips the AND that would form it.
 
 # %%
 plot_prefix_network(8)
@@ -331,8 +333,8 @@ print("depth of s[0..7]:", ks_nl.depth("s"), "  critical path:", ks_nl.max_depth
 # Same sums, **8** gate levels instead of 17, for 79 gates instead of 40.
 #
 # > **Your turn:** `exercises/ex04_prefix_carries.py` computes the Kogge–Stone carries in plain
-# > Python, level by level; the grader checks that your carries really take ⌈log₂(n+1)⌉ levels.
-# > `chipkit grade --only ex04`.
+# > Python, level by level (the grader checks that each carry passes through a logarithmic number of
+# > levels, not a chain). `chipkit grade --only ex04`.
 
 # %% [markdown]
 # ## 6 · The race

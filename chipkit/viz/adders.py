@@ -301,7 +301,7 @@ class CarryRace:
     """
 
     def __init__(self, replay: Callable, width: int = 8, a: int = 255, b: int = 1, cin: int = 0,
-                 interval_ms: int = 600):
+                 interval_ms: int = 700):
         top = (1 << width) - 1
         self.replay = replay
         self.columns = 2 * width + 1  # a ripple adder's worst case: the figure keeps its size
@@ -319,6 +319,7 @@ class CarryRace:
         self.status = HTML()
         self.figure: Figure | None = None
         self.panels: list = []
+        self._frames: dict = {}  # time -> (figure, png) of the current replay: replaying is instant
         self._previous = {"a": 0, "b": 0, "cin": 0}
         self._current = {"a": 0, "b": 0, "cin": 0}
         for w in (self.a, self.b, self.cin, self.from_zero):
@@ -336,6 +337,7 @@ class CarryRace:
         before = {"a": 0, "b": 0, "cin": 0} if self.from_zero.value else dict(self._current)
         self._previous, self._current = before, after
         self.panels = self.replay(before, after)
+        self._frames = {}
         last = max(len(steps) - 2 for _, _, steps in self.panels)
         self.play.max = self.time.max = max(last, 1)
         if self.time.value != self.time.max:
@@ -347,13 +349,14 @@ class CarryRace:
         self.draw()
 
     def draw(self):
-        """Render the replay up to the time slider into the image (the old figure is dropped)."""
-        before, after = self._previous, self._current
-        self.figure = plot_carry_race(self.panels, upto=self.time.value,
-                                      min_columns=self.columns)
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        self.image.value = buffer.getvalue()
+        """Show the replay up to the time slider in the image (each frame is rendered once)."""
+        before, after, now = self._previous, self._current, self.time.value
+        if now not in self._frames:
+            fig = plot_carry_race(self.panels, upto=now, min_columns=self.columns)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=90)
+            self._frames[now] = (fig, buffer.getvalue())
+        self.figure, self.image.value = self._frames[now]
         c = " + 1" if after["cin"] else ""
         self.status.value = (f"inputs switch from {before['a']} + {before['b']}"
                              f"{' + 1' if before['cin'] else ''} to <b>{after['a']} + "

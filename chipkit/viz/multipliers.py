@@ -247,7 +247,8 @@ class QuantizationExplorer:
         self.figure.savefig(buffer, format="png", dpi=80)
         self.image.value = buffer.getvalue()
         st = self.stats
-        self.status.value = (f"{bits} bits, scale from the {pct:.1f}th percentile of |x|: "
+        where = "max |x|" if pct >= 100 else f"the {pct:.1f}th percentile of |x|"
+        self.status.value = (f"{bits} bits, scale from {where}: "
                              f"RMS error <b>{st['rms']:.4g}</b>, "
                              f"{st['clipped']:.2%} clipped, SQNR {st['sqnr_db']:.1f} dB")
 

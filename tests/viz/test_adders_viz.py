@@ -197,6 +197,11 @@ def test_widget_replays_through_the_notebooks_function(adders):
     assert len(calls) == 1  # scrubbing in time does not replay again
     assert sum(s == "future" for s in cells(w.figure).values()) > 0
     assert "showing t = 3 of 16" in w.status.value
+    frame3 = w.image.value
+    w.time.value = 16
+    assert w.image.value != frame3
+    w.time.value = 3
+    assert w.image.value == frame3  # the same frame again
 
     w.a.value = 85
     w.b.value = 170
