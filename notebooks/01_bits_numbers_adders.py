@@ -159,7 +159,8 @@ print(head + rest.split('"""\n', 1)[1])  # and the lines after it
 
 # %%
 ha = Bench(half_adder, {"a": bool(0), "b": bool(0)}, {"s": bool(0), "c": bool(0)})
-fa = Bench(full_adder, {"a": bool(0), "b": bool(0), "cin": bool(0)}, {"s": bool(0), "cout": bool(0)})
+fa = Bench(full_adder, {"a": bool(0), "b": bool(0), "cin": bool(0)},
+           {"s": bool(0), "cout": bool(0)})
 
 a, b, cin = np.array(list(itertools.product([0, 1], repeat=3))).T  # all 8 rows of a truth table
 got = fa.run_myhdl({"a": a, "b": b, "cin": cin})
@@ -198,7 +199,8 @@ print(inspect.getsource(ripple_carry_adder))
 u8 = int_template(8)
 ripple8 = Bench(ripple_carry_adder, {"a": u8, "b": u8, "cin": bool(0)},
                 {"s": u8, "cout": bool(0)}, {"width": 8})
-vec = {"a": rng.integers(0, 256, 500), "b": rng.integers(0, 256, 500), "cin": rng.integers(0, 2, 500)}
+vec = {"a": rng.integers(0, 256, 500), "b": rng.integers(0, 256, 500),
+       "cin": rng.integers(0, 2, 500)}
 got = ripple8.run_myhdl(vec)
 want_s, want_c = arith.add(vec["a"], vec["b"], vec["cin"], 8)
 print("500 random sums, MyHDL == twin:",
@@ -447,8 +449,9 @@ with tempfile.TemporaryDirectory() as folder:
         print(f"iverilog, {n} random sums: Verilog == twin:",
               np.array_equal(hw["s"], want_s) and np.array_equal(hw["cout"], want_c))
     else:
-        print("iverilog is not installed, so the Verilog is not re-simulated here; install it with",
-              f"`{tools.TOOLS['iverilog'][2]}` (Debian/Ubuntu; on macOS: brew install icarus-verilog)")
+        print("iverilog is not installed, so the Verilog is not re-simulated here; install it",
+              f"with `{tools.TOOLS['iverilog'][2]}` (Debian/Ubuntu) or `brew install icarus-verilog`",
+              "(macOS), then run this cell again")
 
 # %% [markdown]
 # Every `assign` is one gate of the netlist we measured. The same 8-bit adder that MyHDL simulated

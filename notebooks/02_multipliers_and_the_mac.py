@@ -264,8 +264,8 @@ print(inspect.getdoc(mac.func))
 # %% [markdown]
 # Build it with the gate-level Baugh–Wooley multiplier from section 3 and an int32 accumulator, and
 # feed it a 10-element dot product: `clear` in the first cycle, then `enable`, with an idle cycle
-# in the middle and one at the end. `Bench.record` returns the accumulator after every edge and a trace for the timing
-# diagram:
+# in the middle and one at the end. `Bench.record` returns the accumulator after every edge and a
+# trace for the timing diagram:
 
 # %%
 mac_bench = Bench(mac, {"a": int_template(8, True), "b": int_template(8, True),
@@ -292,9 +292,9 @@ plot_waveform(trace, radix="dec", title="MAC: clear, then acc ← acc + a·b whi
 #
 # An int8 × int8 product is at most 2^14 in size (−128 × −128 = 16,384), so an int32 accumulator
 # holds the sum of 131,071 such worst-case products (2^31 − 2^14 ≤ 2^31 − 1): enough for any dot
-# product in this course. A narrow accumulator does not. Give the MAC a **16-bit** accumulator (`int_template(16,
-# True)`, range −32768 … 32767) and push it over the edge with large products, then pull it back with
-# negative ones — once with wrap-around, once saturating:
+# product in this course. A narrow accumulator does not. Give the MAC a **16-bit** accumulator
+# (`int_template(16, True)`, range −32768 … 32767) and push it over the edge with large products,
+# then pull it back with negative ones — once with wrap-around, once saturating:
 
 # %%
 n = 10
@@ -353,8 +353,9 @@ plt.show()
 #
 # A trained network's weights are real numbers. To run them on int8 hardware, pick a **scale** `s`
 # and store `q = round(x / s)`, clamped to the int8 range; the chip computes with `q`, and `q · s`
-# (**dequantized**) stands for `x`. With one scale for a whole tensor, a dot product of two quantized
-# vectors is `Σ x_k w_k ≈ s_x s_w Σ q_k r_k`: integer MACs, then one multiplication by `s_x s_w`.
+# (**dequantized**) stands for `x`. With one scale per vector, a dot product of `x` (codes `q_k`,
+# scale `s_x`) and `w` (codes `r_k`, scale `s_w`) is `Σ x_k w_k ≈ s_x s_w Σ q_k r_k`: integer MACs,
+# then one multiplication by `s_x s_w`.
 #
 # The usual choice is **max-abs** (`nx.symmetric_scale`): the largest |x| maps to 127. Try it on a
 # vector shaped like real weights: mostly small values with a few large ones (a heavy-tailed
@@ -383,7 +384,7 @@ plot_quantization(weights, w_hat, scale, 8, title="int8, max-abs scale")
 
 # %%
 def quantize_clipped(x, bits, clip):
-    """Dequantized x, and the scale that maps the threshold `clip` to the largest bits-bit integer."""
+    """Dequantized x, and the scale that maps `clip` to the largest bits-bit integer."""
     scale = clip / (2 ** (bits - 1) - 1)
     return nx.dequantize(nx.quantize(x, scale, bits), scale), scale
 
