@@ -8,6 +8,8 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import myhdl._block
+
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.sim import Bench
 from chipkit.tools import need
@@ -26,6 +28,10 @@ def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
         raise ConfigError(f"hdl must be 'Verilog' or 'VHDL', got {hdl!r}")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    # MyHDL keeps every block name it has handed out in this process and suffixes new ones, so a
+    # second conversion of the same design would come out with other names: start afresh
+    myhdl._block._name_set.clear()
+    myhdl._block._inst_name_set.clear()
     inst = bench.instance()
     extra = {"testbench": False} if hdl == "Verilog" else {}
     with warnings.catch_warnings():
