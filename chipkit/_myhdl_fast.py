@@ -13,8 +13,7 @@ import types
 
 def _stack(context=1):
     """Like inspect.stack(): records of (frame, filename, lineno, function, None, None), the
-    caller's
-    frame first; no source lines are read."""
+    caller's frame first; no source lines are read."""
     frame = sys._getframe(1)
     records = []
     while frame is not None:

@@ -53,13 +53,10 @@ def lint_verilog(vfile: str | Path) -> list[str]:
     complaints.
 
     MyHDL relies on Verilog's rule that an operand is widened to its context (a signed 16-bit
-    product
-    added to a 33-bit sum is sign-extended), and Verilator reports each such widening as WIDTH.
-    Newer
-    Verilators split that warning into WIDTHEXPAND and WIDTHTRUNC; we do the same split here:
-    widenings
-    are returned as notes (the re-simulation checks their meaning), anything else fails, truncations
-    included.
+    product added to a 33-bit sum is sign-extended), and Verilator reports each such widening as
+    WIDTH. Newer Verilators split that warning into WIDTHEXPAND and WIDTHTRUNC; we do the same split
+    here: widenings are returned as notes (the re-simulation checks their meaning), anything else
+    fails, truncations included.
     """
     exe = need("verilator")
     vfile = Path(vfile)

@@ -1,7 +1,6 @@
 """Read a structural MyHDL block back as a gate netlist: count its gates, measure its logic depth
-bit by
-bit, and replay it with one time unit per gate to watch a carry ripple. Nothing here is typed in by
-hand.
+bit by bit, and replay it with one time unit per gate to watch a carry ripple. Nothing here is typed
+in by hand.
 
 Works on blocks made of chipkit.hdl.gates (and2, or2, xor2, nand2, inv), wired with pack/unpack.
 """

@@ -1,6 +1,6 @@
 """The lessons' sources are jupytext percent files (notebooks/NN_name.py); this builds the .ipynb
-that
-students open from them, and checks the two are in sync. `python -m chipkit.notebooks [--check]`.
+that students open from them, and checks the two are in sync. `python -m chipkit.notebooks
+[--check]`.
 """
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
-"""Numbers as the chip sees them: two's complement, wrap vs saturate, int8 quantization,
+"""Numbers as the chip sees them: two's complement, wrap vs saturate, int8 quantization and
 requantization.
 
-Shared by the RTL's golden twins, the models, the compiler and the notebooks. Every function
-accepts a
-Python int or a numpy integer array, and returns the same kind (arrays come back as int64, or as
-Python-int
-object arrays when a width is too wide for int64).
+Shared by the RTL's golden twins, the models, the compiler and the notebooks. Every function accepts
+a Python int or a numpy integer array, and returns the same kind (arrays come back as int64, or as
+Python-int object arrays when a width is too wide for int64).
 """
 from __future__ import annotations
 
@@ -193,8 +191,7 @@ def requantize(acc, multiplier, shift, width: int = 8):
 
     Rounding mode: round half up (toward +infinity), because `>>` is an arithmetic shift, i.e. floor
     division by 2**shift, and the bias adds one half first. So 2.5 -> 3 and -2.5 -> -2. The real
-    scale
-    applied is multiplier / 2**shift. `multiplier` and `shift` may be scalars or broadcast per
+    scale applied is multiplier / 2**shift. `multiplier` and `shift` may be scalars or broadcast per
     channel.
 
     >>> requantize(1000, 1, 3), requantize(-20, 1, 3), requantize(100000, 1, 3)

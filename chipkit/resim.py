@@ -1,8 +1,8 @@
 """Re-simulate converted Verilog with Icarus Verilog on the same vectors as the MyHDL simulation.
 
 A generated testbench reads each input's vectors with $readmemh, applies them with the Bench's
-timing
-(chipkit.sim), and writes every output in hex; we read them back as signed or unsigned integers.
+timing (chipkit.sim), and writes every output in hex; we read them back as signed or unsigned
+integers.
 """
 from __future__ import annotations
 
@@ -50,8 +50,7 @@ def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -
     """Simulate `bench`'s converted Verilog in Icarus on `vectors`; return {output: int64 array}.
 
     `vfile` is the converted module (from chipkit.convert.convert); when None, the bench is
-    converted
-    afresh into a temporary folder."""
+    converted afresh into a temporary folder."""
     iverilog = need("iverilog")
     vvp = str(Path(iverilog).with_name("vvp"))
     vecs, n = bench.check_vectors(vectors)

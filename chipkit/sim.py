@@ -1,9 +1,9 @@
-"""Running MyHDL simulations: one helper that always ends them, and a Bench that drives a block
-with vectors.
+"""Running MyHDL simulations: one helper that always ends them, and a Bench that drives a block with
+vectors.
 
 A Bench names a block's ports once; the same vectors then drive the MyHDL simulation here and the
-converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value
-by value.
+converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value by
+value.
 """
 from __future__ import annotations
 
@@ -82,8 +82,7 @@ class Bench:
                 `reset` is driven from vectors["reset"] when given, else held low
 
     Timing: step t applies every input from vectors[...][t]; a clocked bench then waits for the
-    rising
-    edge and samples outputs 1 time unit after it (the registers now hold step t's result); a
+    rising edge and samples outputs 1 time unit after it (the registers now hold step t's result); a
     combinational bench samples 1 time unit after applying the inputs.
     """
 

@@ -1,5 +1,5 @@
-"""Every lesson runs top to bottom from a fresh kernel, and its .ipynb is in sync with its
-.py source."""
+"""Every lesson runs top to bottom from a fresh kernel, and its .ipynb is in sync with its .py
+source."""
 import time
 
 import pytest

@@ -1,6 +1,5 @@
 """Adders built from gates: half adder, full adder, the N-bit ripple-carry adder made of full
-adders,
-and the Kogge-Stone parallel-prefix adder, whose carries take log2(N) gate levels instead of N.
+adders, and the Kogge-Stone parallel-prefix adder, whose carries take log2(N) gate levels, not N.
 """
 from myhdl import Signal, block
 
@@ -31,9 +30,8 @@ def full_adder(a, b, cin, s, cout):
     cout -- out, 1 bit, carry out = majority(a, b, cin)
 
     Two half adders and an OR: the carry out is 1 when a and b are both 1 (generate) or when exactly
-    one of them is 1 and a carry comes in (propagate). Three gate levels from cin to cout... two,
-    in fact:
-    the AND of the second half adder and the OR.
+    one of them is 1 and a carry comes in (propagate). From cin to cout the signal crosses two
+    gates, the AND of the second half adder and the OR: two levels per bit in a ripple chain.
     """
     s1, c1, c2 = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     return half_adder(a, b, s1, c1), half_adder(s1, cin, s, c2), or2(c1, c2, cout)
@@ -68,13 +66,10 @@ def kogge_stone_adder(a, b, cin, s, cout, width=8):
     Ports and parameter as ripple_carry_adder.
 
     Each bit i first forms generate g = a AND b and propagate p = a XOR b. A prefix level combines
-    each
-    group (g, p) with the group `d` bits below it: G = G_hi OR (P_hi AND G_lo), P = P_hi AND P_lo,
-    with
-    d = 1, 2, 4, ... After the last level bit i's G says whether a carry leaves bit i, counting cin
-    as
-    the group below bit 0. Sum bit i = p_i XOR carry_i. More gates and wires than ripple, far less
-    depth.
+    each group (g, p) with the group `d` bits below it: G = G_hi OR (P_hi AND G_lo), P = P_hi AND
+    P_lo, with d = 1, 2, 4, ... After the last level bit i's G says whether a carry leaves bit i,
+    counting cin as the group below bit 0. Sum bit i = p_i XOR carry_i. More gates and wires than
+    ripple, far less depth.
     """
     width = check_width(width)
     abits, bbits = unpack(a, width), unpack(b, width)

@@ -53,8 +53,8 @@ def lane_in(bus, lane, index):
 
     bus -- in, unsigned, lanes x w bits;  lane -- out, signed w bits, a modbv;  index -- Python int.
     The lane is a modbv so that the unsigned bits wrap into the signed range: the same two's
-    complement reading as `bus[hi:lo].signed()`, which builds a new intbv per call in MyHDL
-    (several times slower).
+    complement reading as `bus[hi:lo].signed()`, which builds a new intbv per call in MyHDL (several
+    times slower).
     """
     w = len(lane)
     lo, hi = w * index, w * (index + 1)

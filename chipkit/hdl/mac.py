@@ -1,6 +1,5 @@
 """The multiply-accumulate unit: int8 x int8 products summed into an int32 register, the atom of
-every
-matrix engine. Overflow wraps (two's complement) or saturates, chosen by a parameter.
+every matrix engine. Overflow wraps (two's complement) or saturates, chosen by a parameter.
 """
 from myhdl import Signal, always_comb, always_seq, block, intbv
 
@@ -56,10 +55,8 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
 
     top = wacc  # index of total's extra top bit: the true sign of acc + a*b
     # The clamp values as constant wires holding their bit patterns. (Plain literals convert to
-    # 33-bit
-    # constants that Verilator rightly flags as truncated; a negative constant signal converts to
-    # the
-    # invalid Verilog `32'd-2147483648`.)
+    # 33-bit constants that Verilator rightly flags as truncated; a negative constant signal
+    # converts to the invalid Verilog `32'd-2147483648`.)
     largest = Signal(intbv(hi)[wacc:])
     smallest = Signal(intbv(lo + (1 << wacc))[wacc:])
     if saturating:
@@ -71,8 +68,8 @@ def mac(clock, reset, a, b, clear, enable, acc, saturating=False, multiplier="be
             elif enable:
                 # Overflow shows as the true sign (bit `top`) differing from the accumulator's sign
                 # bit (bit top-1). Comparing `total > hi` would be shorter, but MyHDL writes hi as
-                # an
-                # unsigned Verilog literal once it needs 32 bits, and the comparison turns unsigned.
+                # an unsigned Verilog literal once it needs 32 bits, and the comparison turns
+                # unsigned.
                 if total[top] == total[top - 1]:
                     acc.next = total[top:].signed()
                 elif total[top]:

@@ -1,6 +1,6 @@
 """Multipliers built from gates: the unsigned array multiplier, and the Baugh-Wooley signed
-multiplier,
-which is the same array with a few partial products inverted and three constant ones added.
+multiplier, which is the same array with a few partial products inverted and three constant ones
+added.
 """
 from myhdl import Signal, block
 
@@ -64,11 +64,9 @@ def array_multiplier(a, b, p, width_a=8, width_b=8):
     width_a, width_b -- Python ints
 
     Partial product j is `a AND b_j`, shifted j columns left: width_a * width_b AND gates. The rows
-    are
-    added one after another by ripple-carry adders (half adders where a column has only two bits),
-    the
-    way it is drawn in every textbook: the carry and the rows both ripple, so the depth grows with
-    width_a + width_b.
+    are added one after another by ripple-carry adders (half adders where a column has only two
+    bits), the way it is drawn in every textbook: the carry and the rows both ripple, so the depth
+    grows with width_a + width_b.
     """
     width_a, width_b = check_width(width_a, "width_a"), check_width(width_b, "width_b")
     width = width_a + width_b
@@ -96,10 +94,8 @@ def baugh_wooley_multiplier(a, b, p, width_a=8, width_b=8):
     The sign bit of a two's complement number weighs -2**(w-1). The partial products that involve
     exactly one sign bit are therefore negative; since -x = NOT(x) - 1 for a bit x, they become NAND
     gates plus a constant, and all the constants together are 2**(m-1) + 2**(n-1) + 2**(m+n-1)
-    modulo
-    2**(m+n). So a signed multiplier is the unsigned array with some ANDs turned into NANDs and
-    three
-    ones added: no sign extension, no negative rows.
+    modulo 2**(m+n). So a signed multiplier is the unsigned array with some ANDs turned into NANDs
+    and three ones added: no sign extension, no negative rows.
     """
     m, n = check_width(width_a, "width_a"), check_width(width_b, "width_b")
     width = m + n

@@ -43,10 +43,8 @@ def mac(a, b, clear, enable, saturating: bool = False, acc_width: int = ACC_WIDT
     """The MAC's accumulator after each clock edge, given per-cycle inputs (1-D sequences).
 
     At each edge: if clear, acc <- 0 (clear wins over enable); elif enable, acc <- acc + a*b,
-    wrapped
-    to `acc_width` bits (two's complement, like an ordinary adder) or, if `saturating`, clamped to
-    the
-    signed range; else acc holds. The accumulator starts at 0 (reset).
+    wrapped to `acc_width` bits (two's complement, like an ordinary adder) or, if `saturating`,
+    clamped to the signed range; else acc holds. The accumulator starts at 0 (reset).
     """
     a = check_fits(a, operand_width, name="a")
     b = check_fits(b, operand_width, name="b")

@@ -2,9 +2,8 @@
 fast model and the RTL share, and the monitor that turns what comes out back into C.
 
 Step t of a fold applies one set of inputs; the clock edge that ends the step updates every
-register;
-outputs are read right after it (chipkit.sim.Bench's timing). WS folds last 2R + C + M - 2 steps,
-OS folds 2R + C + K - 2 (chipkit.models.cycles).
+register; outputs are read right after it (chipkit.sim.Bench's timing). WS folds last
+2R + C + M - 2 steps, OS folds 2R + C + K - 2 (chipkit.models.cycles).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Convert each block once per test session: the Verilog re-simulation and the lint share
-the file."""
+"""Convert each block once per test session: the Verilog re-simulation and the lint share the
+file."""
 import pytest
 
 from chipkit.convert import convert

@@ -1,6 +1,6 @@
 """Every arithmetic block converts to Verilog and VHDL; the converted Verilog, re-simulated in
-Icarus on
-the same vectors, equals the numpy twin; Verilator's lint and GHDL's analysis accept the output."""
+Icarus on the same vectors, equals the numpy twin; Verilator's lint and GHDL's analysis accept the
+output."""
 import numpy as np
 import pytest
 from blocks import CASES, adder_case, mac_case, multiplier_case

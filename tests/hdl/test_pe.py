@@ -60,8 +60,8 @@ def ws_twin(v):
 
 
 def os_twin(v):
-    """Per step: acc <- acc_in (0 on the top row) if drain else wrap32(acc + a_in * b_in);
-    a <- a_in; b <- b_in."""
+    """Per step: acc <- acc_in (0 on the top row) if drain else wrap32(acc + a_in * b_in); a <-
+    a_in; b <- b_in."""
     a = b = acc = 0
     out = {"a_out": [], "b_out": [], "acc_out": []}
     for t in range(len(v["a_in"])):
