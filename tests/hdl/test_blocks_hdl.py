@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from blocks import CASES, adder_case, mac_case, multiplier_case
 
+from chipkit.check import compare
 from chipkit.convert import analyse_vhdl, convert, lint_verilog
 from chipkit.hdl.adders import kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
@@ -15,13 +16,7 @@ pytestmark = pytest.mark.hdl
 
 def check_verilog(case, vectors, vfile=None):
     got = run_iverilog(case.bench(), vectors, vfile)
-    want = case.twin(vectors)
-    for k in want:
-        bad = np.flatnonzero(got[k] != want[k])
-        assert bad.size == 0, (
-            f"{case.name} (Verilog): output {k} differs at step {bad[0]}: inputs "
-            f"{ {n: int(v[bad[0]]) for n, v in vectors.items()} }, got {got[k][bad[0]]}, "
-            f"want {want[k][bad[0]]}")
+    compare(got, case.twin(vectors), vectors, f"{case.name} (Verilog)")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

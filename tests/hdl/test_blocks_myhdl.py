@@ -6,20 +6,14 @@ from blocks import CASES, adder_case, mac_case, multiplier_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chipkit.check import compare
 from chipkit.hdl.adders import kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
 from chipkit.models import arith
 
 
 def check(case, vectors):
-    got = case.bench().run_myhdl(vectors)
-    want = case.twin(vectors)
-    for k in want:
-        bad = np.flatnonzero(got[k] != want[k])
-        assert bad.size == 0, (
-            f"{case.name}: output {k} differs at step {bad[0]}: inputs "
-            f"{ {n: int(v[bad[0]]) for n, v in vectors.items()} }, got {got[k][bad[0]]}, "
-            f"want {want[k][bad[0]]}")
+    compare(case.bench().run_myhdl(vectors), case.twin(vectors), vectors, case.name)
 
 
 # gate-level 16/32-bit blocks and 8x8 multipliers simulate slowly in MyHDL: fewer vectors there

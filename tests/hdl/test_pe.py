@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from myhdl import ResetSignal, Signal, block, intbv, modbv
 
+from chipkit.check import compare
 from chipkit.convert import analyse_vhdl, convert, lint_verilog
 from chipkit.errors import ChipkitError
 from chipkit.hdl.pe import os_pe, ws_pe
@@ -101,12 +102,7 @@ CASES = {"ws": (ws_bench, ws_twin), "ws_top": (lambda: ws_bench(True), ws_twin),
 
 
 def check(got, want, v, label):
-    for k in want:
-        bad = np.flatnonzero(got[k] != want[k])
-        assert bad.size == 0, (
-            f"{label}: {k} differs at step {bad[0]}: inputs "
-            f"{ {n: int(x[bad[0]]) for n, x in v.items()} }, got {got[k][bad[0]]}, "
-            f"want {want[k][bad[0]]}")
+    compare(got, want, v, label)
 
 
 @pytest.mark.parametrize("name", CASES)
