@@ -10,12 +10,13 @@ from myhdl import ResetSignal, Signal, intbv
 
 from chipkit.backends import rtl
 from chipkit.config import ArrayConfig
-from chipkit.convert import analyse_vhdl, convert, lint_verilog
+from chipkit.convert import convert, lint_verilog
 from chipkit.errors import ChipkitError
 from chipkit.hdl.array import array_bench, os_array, ws_array
 from chipkit.models import fast, golden
 from chipkit.models.schedule import build, collect
 from chipkit.resim import run_iverilog
+from chipkit.resim_vhdl import run_ghdl
 
 SHAPES = [(1, 1), (2, 3), (3, 2), (4, 4)]
 
@@ -117,7 +118,7 @@ def test_bus_widths_must_match_the_array():
         ws_array(**(ports(ws_array) | {"c_out": Signal(intbv(0)[32:])}), rows=2, cols=2)
 
 
-# --- conversion: Verilog re-simulated in Icarus, Verilator lint, GHDL analysis -----------------
+# --- conversion: Verilog re-simulated in Icarus, VHDL in GHDL, Verilator lint -----------------
 
 CONVERTED = [(1, 1), (2, 2), (3, 5), (8, 8)]  # 1 x 1: a single lane needs no ConcatSignal
 
@@ -139,19 +140,15 @@ def converted_array(tmp_path_factory):
     return get
 
 
-@pytest.mark.hdl
-@pytest.mark.parametrize("dataflow", ["ws", "os"])
-@pytest.mark.parametrize("shape", CONVERTED, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_converted_verilog_equals_fast_model(shape, dataflow, iverilog, converted_array):
+def check_converted(cfg, simulate, hdlfile):
     """One long run of every fold after a reset step; c_out and c_valid equal the fast model's at
     every step, and the rows collected from them equal numpy's product."""
-    cfg = ArrayConfig(*shape, dataflow)
-    r, c = shape
+    r, c = cfg.rows, cfg.cols
     a, b = operands(np.random.default_rng(r * 10 + c), 2 * r + 1, 2 * r + 3, 2 * c - 1)
     s = build(a, b, cfg)
     vec = rtl.vectors(s)
     assert len(vec["reset"]) == s.cycles + 1 and vec["reset"][0] == 1
-    got = run_iverilog(array_bench(cfg), vec, converted_array(cfg, "Verilog"))
+    got = simulate(array_bench(cfg), vec, hdlfile)
     c_out = rtl.unpack_lanes(got["c_out"][1:], c).reshape(s.folds, s.steps, c)
     c_valid = got["c_valid"][1:].reshape(s.folds, s.steps)
     want = fast.run(s)
@@ -163,12 +160,22 @@ def test_converted_verilog_equals_fast_model(shape, dataflow, iverilog, converte
 @pytest.mark.hdl
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
 @pytest.mark.parametrize("shape", CONVERTED, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_converted_verilog_is_lint_clean(shape, dataflow, verilator, converted_array):
-    lint_verilog(converted_array(ArrayConfig(*shape, dataflow), "Verilog"))
+def test_converted_verilog_equals_fast_model(shape, dataflow, iverilog, converted_array):
+    cfg = ArrayConfig(*shape, dataflow)
+    check_converted(cfg, run_iverilog, converted_array(cfg, "Verilog"))
 
 
 @pytest.mark.hdl
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
 @pytest.mark.parametrize("shape", CONVERTED, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_vhdl_converts_and_analyses(shape, dataflow, ghdl, converted_array):
-    analyse_vhdl(converted_array(ArrayConfig(*shape, dataflow), "VHDL"))
+def test_converted_vhdl_equals_fast_model(shape, dataflow, ghdl, converted_array):
+    cfg = ArrayConfig(*shape, dataflow)
+    check_converted(cfg, run_ghdl, converted_array(cfg, "VHDL"))
+
+
+@pytest.mark.hdl
+@pytest.mark.parametrize("dataflow", ["ws", "os"])
+@pytest.mark.parametrize("shape", CONVERTED, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_converted_verilog_is_lint_clean(shape, dataflow, verilator, converted_array):
+    lint_verilog(converted_array(ArrayConfig(*shape, dataflow), "Verilog"))
+
