@@ -1,5 +1,5 @@
-"""The `chipkit` command: `chipkit info`, `chipkit grade`, ... A user's mistake prints one line and
-exits 2.
+"""The `chipkit` command: info, grade, gemm, bench, asm, disasm. A user's mistake prints one line
+and exits 2.
 """
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import sys
+from pathlib import Path
 
 from chipkit.backends.gemm import BACKEND_NAMES, BACKENDS, check_size
 from chipkit.errors import ChipkitError, ConfigError
@@ -180,6 +181,28 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_asm(args) -> int:
+    from chipkit import isa
+
+    path = Path(args.source)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such assembly file")
+    words = isa.assemble(path.read_text())
+    if args.out:
+        isa.save(words, args.out)
+        print(f"{len(words)} instructions -> {args.out}")
+    else:
+        sys.stdout.write("".join(f"{w:016x}\n" for w in words))
+    return 0
+
+
+def cmd_disasm(args) -> int:
+    from chipkit import isa
+
+    sys.stdout.write(isa.disassemble(isa.load(args.program)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="chipkit", description="Design an int8 inference chip from the bits up.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -213,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="simulated cycles per second: the fast model vs MyHDL")
     bn.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bn.set_defaults(func=cmd_bench)
+    a = sub.add_parser("asm", help="assemble an inference-core program (docs/isa.md)")
+    a.add_argument("source", help="assembly text file")
+    a.add_argument("-o", "--out", default=None,
+                   help="write the program here: .hex (one word a line) or binary (8 bytes a "
+                   "word); without it the words are printed in hex")
+    a.set_defaults(func=cmd_asm)
+    d = sub.add_parser("disasm", help="disassemble a program back to assembly text")
+    d.add_argument("program", help="a .hex or binary program written by `chipkit asm`")
+    d.set_defaults(func=cmd_disasm)
     return p
 
 

@@ -1,0 +1,141 @@
+"""The ISA: encode/decode and assemble/disassemble round-trip for every instruction, errors name
+the line, the column and what was expected, and docs/isa.md is generated from the code."""
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chipkit import isa
+from chipkit.errors import ChipkitError
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "isa.md"
+
+
+@st.composite
+def instructions(draw):
+    op = draw(st.sampled_from(isa.OPS))
+    args = {f.name: draw(st.integers(0, (1 << f.bits) - 1) | st.just((1 << f.bits) - 1))
+            for f in op.fields}
+    return isa.make(op.mnemonic, **args)
+
+
+def test_every_op_fits_one_word_and_codes_are_unique():
+    assert len({op.code for op in isa.OPS}) == len(isa.OPS)
+    assert all(op.used_bits <= isa.WORD_BITS for op in isa.OPS)
+    assert max(op.code for op in isa.OPS) < 1 << isa.OPCODE_BITS
+
+
+@given(st.lists(instructions(), min_size=1, max_size=20))
+def test_round_trips(program):
+    words = [isa.encode(i) for i in program]
+    assert all(0 <= w < 1 << 64 for w in words)
+    assert [isa.decode(w) for w in words] == program
+    text = isa.disassemble(words)
+    assert isa.assemble(text) == words
+    assert isa.disassemble(isa.assemble(text)) == text
+
+
+def test_operands_in_any_order_with_defaults_comments_and_hex():
+    a = isa.assemble("MM buf=1, acc=0x10, rows=4, a=2  # comment\n\n; only a comment\nhalt")
+    assert [str(isa.decode(w)) for w in a] == [
+        "mm a=2, rows=4, acc=16, buf=1, accumulate=0", "halt"]
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("nop\nmul a=1", r"line 2, column 1: unknown instruction 'mul'; expected one of nop, halt"),
+    ("mm a=1, rows=2, acc=3", r"line 1, column 22: mm needs operand 'buf'"),
+    ("mm a=1 rows=2", r"line 1, column 8: expected ',' after a=1"),
+    ("dma.ld mem=dram, row=0, dram=0, rows=1",
+     r"line 1, column 12: expected an integer or one of sram, acc, param, scale, lut for 'mem'"),
+    ("lw row=5000, buf=0", r"line 1, column 8: row=5000 does not fit in 12 bits \(0\.\.4095\)"),
+    ("lw row=1, buf=0, buf=1", r"line 1, column 18: operand 'buf' given twice"),
+    ("sync units=x", r"line 1, column 12: expected an integer for 'units', got 'x'"),
+    ("halt now=1", r"line 1, column 6: halt has no operand 'now'; expected one of none"),
+    ("lw row=1 buf", r"line 1, column 10: expected ',' after row=1, got 'buf'"),
+])
+def test_assembly_errors_name_line_column_and_expectation(text, match):
+    with pytest.raises(isa.AsmError, match=match) as e:
+        isa.assemble(text)
+    assert isinstance(e.value, ChipkitError)
+
+
+def test_decode_rejects_unknown_opcodes_and_reserved_bits():
+    with pytest.raises(isa.DecodeError, match="unknown opcode 63"):
+        isa.decode(63)
+    with pytest.raises(isa.DecodeError, match="bits above are set"):
+        isa.decode(1 | 1 << 40)
+    with pytest.raises(isa.DecodeError, match="64-bit unsigned"):
+        isa.decode(-1)
+
+
+def test_make_checks_python_arguments():
+    with pytest.raises(ChipkitError, match="mm has no operand 'b'"):
+        isa.make("mm", a=0, rows=1, acc=0, buf=0, b=1)
+    with pytest.raises(ChipkitError, match=r"buf=2 does not fit in 1 bits"):
+        isa.make("lw", row=0, buf=2)
+    assert isa.make("dma.ld", mem="acc", row=0, dram=0, rows=1).args["mem"] == 1
+
+
+def test_doc_tables_are_generated_from_the_code():
+    text = DOC.read_text()
+    generated = text.split(isa.BEGIN, 1)[1].split(isa.END, 1)[0].strip("\n") + "\n"
+    assert generated == isa.reference(), "docs/isa.md is stale: regenerate its tables with " \
+                                         "`python -m chipkit.isa --doc`"
+
+
+def test_doc_examples_assemble():
+    blocks = re.findall(r"```\n(.*?)```", DOC.read_text(), flags=re.S)
+    assert blocks
+    for block in blocks:
+        assert isa.assemble(block)
+
+
+def cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "chipkit.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("suffix", [".hex", ".bin"])
+def test_chipkit_asm_then_disasm_round_trips(tmp_path, suffix):
+    src = tmp_path / "gemm.s"
+    src.write_text(DOC.read_text().split("```\n")[1].split("```")[0])
+    out = tmp_path / f"gemm{suffix}"
+    p = cli("asm", src, "-o", out)
+    assert p.returncode == 0, p.stderr
+    q = cli("disasm", out)
+    assert q.returncode == 0, q.stderr
+    assert isa.assemble(q.stdout) == isa.assemble(src.read_text()) == isa.load(out)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["asm", "/nonexistent.s"], "no such assembly file"),
+    (["disasm", "/nonexistent.hex"], "no such file"),
+])
+def test_cli_bad_files_are_one_line_exit_2(args, message):
+    p = cli(*args)
+    assert p.returncode == 2 and message in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_cli_malformed_assembly_and_programs(tmp_path):
+    bad = tmp_path / "bad.s"
+    bad.write_text("nop\nmm a=1, rows=2\n")
+    p = cli("asm", bad)
+    assert p.returncode == 2 and "line 2, column 15: mm needs operand 'acc'" in p.stderr
+    odd = tmp_path / "odd.bin"
+    odd.write_bytes(b"\x01" * 12)
+    p = cli("disasm", odd)
+    assert p.returncode == 2 and "not a whole number of 8-byte" in p.stderr
+    junk = tmp_path / "junk.hex"
+    junk.write_text("0000000000000001\nzz\n")
+    p = cli("disasm", junk)
+    assert p.returncode == 2 and "line 2: expected a 64-bit hex word" in p.stderr
+    unknown = tmp_path / "unknown.hex"
+    unknown.write_text("000000000000003f\n")
+    p = cli("disasm", unknown)
+    assert p.returncode == 2 and "unknown opcode 63" in p.stderr
