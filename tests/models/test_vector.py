@@ -152,6 +152,8 @@ def test_softmax_within_one_output_step_of_float(scale):
     err = np.abs(p - 128 * V.softmax_float(s, scale))
     assert err.max() <= 1.0 + 1e-9, f"max error {err.max():.3f} steps at scale {scale}"
     assert err.mean() < 0.3
+    below = 128 * V.softmax_float(s, scale) < 126.5  # away from the saturation at 127
+    assert err[below].max() <= 0.6, f"unsaturated max error {err[below].max():.3f} steps"
 
 
 @given(int8_rows, st.floats(0.005, 2.0))
@@ -226,6 +228,19 @@ def test_layernorm_extremes():
     assert V.layernorm(np.array([[5]])).tolist() == [[0]]  # one element
     row = np.array([[-128, 127] * 16])
     assert V.layernorm(row).tolist() == [[-32, 32] * 16]  # +-1 std at scale 1/32
+
+
+@pytest.mark.parametrize("row", [[-128] * 4095 + [127], [-128, 127] * 2048, [0] * 4095 + [1],
+                                 [0, 1]], ids=["one-high", "alternating", "one-up", "pair"])
+def test_layernorm_longest_rows_do_not_overflow(row):
+    x = np.array([row])
+    d = x.shape[-1]
+    gamma, beta = np.full(d, -128), np.full(d, 127)
+    assert np.abs(V.layernorm(x) - np.clip(32 * V.layernorm_float(x), -128, 127)).max() <= 0.5
+    exact = np.clip(32 * V.layernorm_float(x, -2.0, 127 / 32), -128, 127)
+    assert np.abs(V.layernorm(x, gamma, beta) - exact).max() <= 0.5
+    with pytest.raises(ShapeError, match="longer than"):
+        V.layernorm(np.zeros((1, V.MAX_ROW + 1), dtype=np.int8))
 
 
 def test_layernorm_bad_input():
