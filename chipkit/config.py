@@ -53,3 +53,47 @@ class ArrayConfig:
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    """The inference core (docs/isa.md): an L x L weight-stationary array and its memories.
+
+    lanes        -- L: the array is L x L; SRAM rows hold L int8, ACC rows L int32
+    sram_rows    -- depth of the int8 scratchpad
+    acc_rows     -- depth of the int32 accumulator memory
+    param_rows   -- entries of vector parameters (m1, s1, m2, s2)
+    scale_rows   -- rows of per-channel scales (L (multiplier, shift) pairs each)
+    dram_bytes   -- size of the DRAM model
+    dma_bytes_per_cycle, dram_latency -- the DRAM's bandwidth and latency (cycle models)
+    """
+
+    lanes: int = 8
+    sram_rows: int = 2048
+    acc_rows: int = 1024
+    param_rows: int = 64
+    scale_rows: int = 64
+    dram_bytes: int = 1 << 20
+    dma_bytes_per_cycle: int = 8
+    dram_latency: int = 10
+
+    def __post_init__(self):
+        limits = {"lanes": 64, "sram_rows": 4096, "acc_rows": 4096, "param_rows": 4096,
+                  "scale_rows": 4096, "dram_bytes": 1 << 22, "dma_bytes_per_cycle": 1 << 12,
+                  "dram_latency": 1 << 12}
+        for name, hi in limits.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
+                raise ConfigError(f"core {name} must be an integer in 1..{hi} (the ISA's fields "
+                                  f"set the upper bound), got {v!r}")
+        if self.lanes & (self.lanes - 1) or self.lanes < 2:
+            raise ConfigError(f"core lanes must be a power of two from 2 to 64 (the 256-entry "
+                              f"GELU table is stored L entries a row), got {self.lanes}")
+
+    @property
+    def array(self) -> ArrayConfig:
+        return ArrayConfig(self.lanes, self.lanes, "ws")
+
+    @property
+    def lut_rows(self) -> int:
+        return 256 // self.lanes

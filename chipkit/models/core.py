@@ -1,0 +1,262 @@
+"""The golden model of the inference core: what each instruction of docs/isa.md does to DRAM and the
+on-chip memories, executed one after another (no timing). The cycle models must end in this state.
+
+It also polices programs: an out-of-range address, a read of a row nothing wrote, a missing halt
+stop with a ProgramError that names the program counter and the instruction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chipkit import isa
+from chipkit.config import CoreConfig
+from chipkit.errors import ChipkitError, ShapeError
+from chipkit.models import vector
+from chipkit.numerics import wrap32
+
+
+class ProgramError(ChipkitError):
+    """An illegal program; the message names the program counter and the instruction."""
+
+
+#: bytes of one row of each memory in DRAM, for L lanes
+def row_bytes(mem: str, lanes: int) -> int:
+    return {"sram": lanes, "acc": 4 * lanes, "param": 8, "scale": 4 * lanes, "lut": lanes}[mem]
+
+
+def _u16(b, i):
+    return b[..., i].astype(np.int64) | (b[..., i + 1].astype(np.int64) << 8)
+
+
+def unpack_rows(mem: str, raw: np.ndarray, lanes: int) -> np.ndarray:
+    """DRAM bytes [rows, row_bytes] -> memory rows (int64): sram/lut [rows, L], acc [rows, L],
+    param [rows, 4] = (m1, s1, m2, s2), scale [rows, L, 2] = (multiplier, shift) per lane."""
+    if mem in ("sram", "lut"):
+        return raw.view(np.int8).astype(np.int64)
+    if mem == "acc":
+        return raw.copy().view("<i4").astype(np.int64)
+    if mem == "param":
+        return np.stack([_u16(raw, 0), raw[:, 2], _u16(raw, 3), raw[:, 5]], axis=-1).astype(
+            np.int64)
+    lanes4 = raw.reshape(len(raw), lanes, 4)
+    return np.stack([_u16(lanes4, 0), lanes4[..., 2].astype(np.int64)], axis=-1)
+
+
+def pack_rows(mem: str, rows: np.ndarray, lanes: int) -> np.ndarray:
+    """Memory rows -> DRAM bytes [rows, row_bytes] (the inverse of unpack_rows)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if mem in ("sram", "lut"):
+        return rows.astype(np.int8).view(np.uint8)
+    if mem == "acc":
+        return rows.astype("<i4").view(np.uint8).reshape(len(rows), 4 * lanes)
+    out = np.zeros((len(rows), row_bytes(mem, lanes)), dtype=np.uint8)
+    if mem == "param":
+        for j, (col, wide) in enumerate(((0, True), (2, False), (3, True), (5, False))):
+            out[:, col] = rows[:, j] & 255
+            if wide:
+                out[:, col + 1] = rows[:, j] >> 8
+        return out
+    view = out.reshape(len(rows), lanes, 4)
+    view[..., 0], view[..., 1], view[..., 2] = rows[..., 0] & 255, rows[..., 0] >> 8, rows[..., 1]
+    return out
+
+
+@dataclass
+class CoreState:
+    """Everything a program can change, and which rows hold something written."""
+
+    cfg: CoreConfig
+    dram: np.ndarray  # uint8 [dram_bytes]
+    mems: dict = field(default_factory=dict)  # name -> rows
+    written: dict = field(default_factory=dict)  # name -> bool per row
+    w: np.ndarray | None = None  # [2, L, L] weight buffers
+    w_written: list = field(default_factory=lambda: [False, False])
+    shape: tuple = (1, 1, 0)  # vshape: rows, chunks, cstride
+    halted: bool = False
+    counters: dict = field(default_factory=lambda: {"instructions": 0, "macs": 0,
+                                                    "dma_bytes": 0})
+
+    @classmethod
+    def fresh(cls, cfg: CoreConfig, dram=None) -> CoreState:
+        mem = np.zeros(cfg.dram_bytes, dtype=np.uint8)
+        if dram is not None:
+            dram = np.asarray(dram, dtype=np.uint8).ravel()
+            if dram.size > cfg.dram_bytes:
+                raise ShapeError(f"the DRAM image is {dram.size} bytes; the core has "
+                                 f"{cfg.dram_bytes} (CoreConfig.dram_bytes)")
+            mem[: dram.size] = dram
+        L = cfg.lanes
+        shapes = {"sram": (cfg.sram_rows, L), "acc": (cfg.acc_rows, L),
+                  "param": (cfg.param_rows, 4), "scale": (cfg.scale_rows, L, 2),
+                  "lut": (cfg.lut_rows, L)}
+        return cls(cfg, mem, {k: np.zeros(s, np.int64) for k, s in shapes.items()},
+                   {k: np.zeros(s[0], bool) for k, s in shapes.items()},
+                   np.zeros((2, L, L), np.int64))
+
+
+class _Exec:
+    """Runs one instruction on a state; each method is an opcode."""
+
+    def __init__(self, state: CoreState, pc: int, instr: isa.Instr):
+        self.s, self.pc, self.instr = state, pc, instr
+        self.L = state.cfg.lanes
+
+    def fail(self, why: str):
+        raise ProgramError(f"pc {self.pc} ({self.instr}): {why}")
+
+    def rows(self, mem: str, first: int, count: int, reading: bool):
+        depth = len(self.s.mems[mem])
+        if count < 1 or first + count > depth:
+            self.fail(f"{mem.upper()} rows {first}..{first + count - 1} are outside the memory "
+                      f"(0..{depth - 1}); move the buffer or enlarge CoreConfig")
+        if reading and not self.s.written[mem][first:first + count].all():
+            bad = first + int(np.flatnonzero(~self.s.written[mem][first:first + count])[0])
+            self.fail(f"reads {mem.upper()} row {bad}, which nothing has written")
+        return slice(first, first + count)
+
+    def dma(self, store: bool):
+        a = self.instr.args
+        mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+        nbytes = row_bytes(mem, self.L)
+        stride = a["stride"] or nbytes
+        last = a["dram"] + (a["rows"] - 1) * stride + nbytes
+        if a["rows"] < 1 or last > self.s.cfg.dram_bytes:
+            self.fail(f"DRAM bytes {a['dram']}..{last - 1} are outside the DRAM "
+                      f"(0..{self.s.cfg.dram_bytes - 1})")
+        rows = self.rows(mem, a["row"], a["rows"], reading=store)
+        idx = a["dram"] + np.arange(a["rows"])[:, None] * stride + np.arange(nbytes)
+        if store:
+            self.s.dram[idx] = pack_rows(mem, self.s.mems[mem][rows], self.L)
+        else:
+            self.s.mems[mem][rows] = unpack_rows(mem, self.s.dram[idx], self.L)
+            self.s.written[mem][rows] = True
+        self.s.counters["dma_bytes"] += a["rows"] * nbytes
+
+    def op_dma_ld(self):
+        self.dma(store=False)
+
+    def op_dma_st(self):
+        self.dma(store=True)
+
+    def op_lw(self):
+        a = self.instr.args
+        self.s.w[a["buf"]] = self.s.mems["sram"][self.rows("sram", a["row"], self.L, True)]
+        self.s.w_written[a["buf"]] = True
+
+    def op_mm(self):
+        a = self.instr.args
+        if not self.s.w_written[a["buf"]]:
+            self.fail(f"weight buffer {a['buf']} was never loaded (lw buf={a['buf']})")
+        x = self.s.mems["sram"][self.rows("sram", a["a"], a["rows"], True)]
+        out = self.rows("acc", a["acc"], a["rows"], reading=bool(a["accumulate"]))
+        prod = x @ self.s.w[a["buf"]]
+        acc = self.s.mems["acc"]
+        acc[out] = wrap32((acc[out] if a["accumulate"] else 0) + prod)
+        self.s.written["acc"][out] = True
+        self.s.counters["macs"] += a["rows"] * self.L * self.L
+
+    def op_vshape(self):
+        a = self.instr.args
+        if a["rows"] < 1 or a["chunks"] < 1:
+            self.fail("vshape needs rows >= 1 and chunks >= 1")
+        self.s.shape = (a["rows"], a["chunks"], a["cstride"] or a["rows"])
+
+    def _addresses(self, base: int, shape=None) -> np.ndarray:
+        rows, chunks, cstride = shape or self.s.shape
+        return base + np.arange(rows)[:, None] + np.arange(chunks)[None, :] * cstride
+
+    def gather(self, mem: str, base: int) -> np.ndarray:
+        """The shaped logical rows at `base`: [rows, chunks * L]."""
+        addr = self._addresses(base)
+        self.rows(mem, int(addr.min()), int(addr.max()) - int(addr.min()) + 1, reading=False)
+        if not self.s.written[mem][addr].all():
+            bad = int(addr[~self.s.written[mem][addr]].flat[0])
+            self.fail(f"reads {mem.upper()} row {bad}, which nothing has written")
+        return self.s.mems[mem][addr].reshape(addr.shape[0], -1)
+
+    def scatter(self, mem: str, base: int, values: np.ndarray, shape=None):
+        addr = self._addresses(base, shape)
+        self.rows(mem, int(addr.min()), int(addr.max()) - int(addr.min()) + 1, reading=False)
+        self.s.mems[mem][addr] = values.reshape(addr.shape[0], addr.shape[1], self.L)
+        self.s.written[mem][addr] = True
+
+    def param(self, p: int) -> np.ndarray:
+        self.rows("param", p, 1, reading=True)
+        return self.s.mems["param"][p]
+
+    def op_vrq(self):
+        a = self.instr.args
+        x = self.gather("acc", a["src"])
+        if a["perchannel"]:
+            chunks = self.s.shape[1]
+            sc = self.s.mems["scale"][self.rows("scale", a["p"], chunks, True)].reshape(-1, 2)
+            y = vector.requantize(x, sc[:, 0], sc[:, 1])
+        else:
+            m1, s1, _, _ = self.param(a["p"])
+            y = vector.requantize(x, int(m1), int(s1))
+        self.scatter("sram", a["dst"], y)
+
+    def op_vadd(self):
+        a = self.instr.args
+        m1, s1, m2, s2 = (int(v) for v in self.param(a["p"]))
+        y = vector.add(self.gather("acc", a["src"]), self.gather("sram", a["src2"]), m1, s1, m2, s2)
+        self.scatter("sram", a["dst"], y)
+
+    def op_vrelu(self):
+        self.scatter("sram", self.instr.args["dst"],
+                     vector.relu(self.gather("sram", self.instr.args["src"])))
+
+    def op_vgelu(self):
+        lut = self.s.mems["lut"][self.rows("lut", 0, self.s.cfg.lut_rows, True)].ravel()
+        x = self.gather("sram", self.instr.args["src"])
+        self.scatter("sram", self.instr.args["dst"], lut[x + 128])
+
+    def op_vsoftmax(self):
+        a = self.instr.args
+        m1, s1, _, _ = self.param(a["p"])
+        self.scatter("sram", a["dst"], vector.softmax(self.gather("acc", a["src"]), int(m1),
+                                                      int(s1)))
+
+    def op_vlnorm(self):
+        a = self.instr.args
+        y = vector.layernorm(self.gather("sram", a["src"]), out_frac=a["frac"])
+        self.scatter("sram", a["dst"], y)
+
+    def op_vtrans(self):
+        """The shaped matrix X (rows x chunks*L) -> X^T, stored as chunks*L rows of rows/L
+        chunks, the chunks one after another (cstride = chunks*L)."""
+        rows, chunks, _ = self.s.shape
+        if rows % self.L:
+            self.fail(f"vtrans needs a multiple of L = {self.L} rows, vshape has {rows}")
+        x = self.gather("sram", self.instr.args["src"])
+        n = chunks * self.L
+        self.scatter("sram", self.instr.args["dst"], x.T.copy(), (n, rows // self.L, n))
+
+    def op_vmove(self):
+        self.scatter("sram", self.instr.args["dst"], self.gather("sram", self.instr.args["src"]))
+
+
+def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreState:
+    """Execute `program` (64-bit words, or assembly text) on a fresh core whose DRAM starts as
+    `dram` (bytes; zeros beyond); return the final state. Instructions run one after another."""
+    words = isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
+    state = CoreState.fresh(cfg, dram)
+    for pc, word in enumerate(words):
+        if pc >= max_instructions:
+            break
+        try:
+            instr = isa.decode(word)
+        except isa.DecodeError as e:
+            raise ProgramError(f"pc {pc}: {e}") from None
+        state.counters["instructions"] += 1
+        if instr.op.mnemonic == "halt":
+            state.halted = True
+            return state
+        method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
+        if method is not None:  # nop and sync change nothing here: they are about time
+            method(_Exec(state, pc, instr))
+    last = isa.disassemble([words[-1]]).strip() if words else "nothing"
+    raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
+                       f"{last}); end it with `halt`")
