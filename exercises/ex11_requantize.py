@@ -27,4 +27,4 @@ INT8_MIN, INT8_MAX = -128, 127
 
 def requantize(acc, multiplier, shift) -> np.ndarray:
     """sat8((acc * multiplier + 2**(shift-1)) >> shift), round half up, per tensor or per column."""
-    raise NotImplementedError("m, s = np.asarray(multiplier, np.int64), ...; bias 0 where s == 0")
+    raise NotImplementedError("add 2**(shift-1) (0 where shift == 0), >> shift, clip to -128..127")
