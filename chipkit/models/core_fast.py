@@ -1,0 +1,260 @@
+"""The inference core with time: the controller issues one instruction per cycle in order, the DMA,
+weight-load, matrix and vector units run concurrently, and every stall is counted by its cause.
+
+Values come from the golden model's instruction semantics (chipkit.models.core), applied when a
+unit finishes; a program whose units touch the same rows without a `sync` in between is refused as
+a race, so for every accepted program the final state equals the golden model's. The timing rules
+below are the specification the RTL of the core must meet cycle for cycle.
+
+    dma.ld / dma.st   queue (4 deep); each takes latency + ceil(bytes / bandwidth) cycles, in order
+    lw                L cycles; needs its weight buffer free of any unfinished mm
+    mm                streams one row per cycle (busy `rows` cycles); its results are in ACC
+                      rows + 2L - 2 cycles after issue; needs its weight buffer loaded
+    vector ops        per logical row: passes x chunks cycles, plus divider / square-root cycles
+    sync, halt        wait for the named (all) units to finish
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+
+from chipkit import isa
+from chipkit.config import CoreConfig
+from chipkit.models.core import CoreState, ProgramError, _Exec, row_bytes
+
+DMA_QUEUE = 4
+DIV_CYCLES = 32  # a radix-2 divider: one quotient bit per cycle
+SQRT_CYCLES = 28  # the bit-serial square root of LayerNorm: one result bit per cycle
+#: vector ops: (passes over each logical row's chunks, divider cycles per row, sqrt cycles per row)
+VECTOR_COST = {"vrq": (1, 0, 0), "vadd": (1, 0, 0), "vrelu": (1, 0, 0), "vgelu": (1, 0, 0),
+               "vmove": (1, 0, 0), "vtrans": (1, 0, 0), "vsoftmax": (3, DIV_CYCLES, 0),
+               "vlnorm": (3, DIV_CYCLES, SQRT_CYCLES)}
+VECTOR_LATENCY = 2  # pipeline stages between reading a chunk and writing its result
+STALLS = ("dma_queue_full", "lw_busy", "mm_busy", "vec_busy", "weights_not_loaded",
+          "weight_buffer_in_use", "sync", "halt")
+
+
+@dataclass
+class Job:
+    """An issued instruction: when it finishes, what it touches."""
+
+    pc: int
+    instr: isa.Instr
+    done: int  # the cycle at whose end its results are in place
+    reads: set = field(default_factory=set)
+    writes: set = field(default_factory=set)
+
+
+def _rows(mem, first, count):
+    return {(mem, r) for r in range(first, first + count)}
+
+
+def footprint(instr: isa.Instr, state: CoreState) -> tuple[set, set]:
+    """(reads, writes) of an instruction as {(memory, row)}; weight buffers are ("w", buf)."""
+    a, op, L = instr.args, instr.op.mnemonic, state.cfg.lanes
+    if op in ("dma.ld", "dma.st"):
+        mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+        rows = _rows(mem, a["row"], a["rows"])
+        return (rows, set()) if op == "dma.st" else (set(), rows)
+    if op == "lw":
+        return _rows("sram", a["row"], L), {("w", a["buf"])}
+    if op == "mm":
+        acc = _rows("acc", a["acc"], a["rows"])
+        reads = _rows("sram", a["a"], a["rows"]) | {("w", a["buf"])}
+        return reads | (acc if a["accumulate"] else set()), acc
+    if op.startswith("v") and op != "vshape":
+        rows, chunks, cstride = state.shape
+        def shaped(mem, base, r=rows, c=chunks, s=cstride):
+            return {(mem, base + i + j * s) for i in range(r) for j in range(c)}
+        src_mem = "acc" if op in ("vrq", "vadd", "vsoftmax") else "sram"
+        reads = shaped(src_mem, a["src"])
+        if op == "vadd":
+            reads |= shaped("sram", a["src2"])
+        if op in ("vrq", "vadd", "vsoftmax"):
+            reads |= (_rows("scale", a["p"], chunks) if op == "vrq" and a["perchannel"]
+                      else {("param", a["p"])})
+        if op == "vgelu":
+            reads |= _rows("lut", 0, state.cfg.lut_rows)
+        if op == "vtrans":
+            n = chunks * L
+            return reads, shaped("sram", a["dst"], n, rows // L, n)
+        return reads, shaped("sram", a["dst"])
+    return set(), set()
+
+
+@dataclass
+class CoreRun:
+    """A finished run: the final state (as the golden model has it) and the counters."""
+
+    state: CoreState
+    cycles: int
+    counters: dict
+
+
+class FastCore:
+    """Steps the core one cycle at a time (skipping ahead while nothing can change)."""
+
+    def __init__(self, cfg: CoreConfig, program, dram=None):
+        self.cfg = cfg
+        self.words = (isa.assemble(program) if isinstance(program, str)
+                      else [int(w) for w in program])
+        self.state = CoreState.fresh(cfg, dram)
+        self.cycle, self.pc = 0, 0
+        self.dma: list[Job] = []  # in order; the head is running
+        self.lw: Job | None = None
+        self.mm: list[Job] = []  # streaming and draining
+        self.mm_free = 0  # first cycle at which the mm unit can take a new instruction
+        self.vec: Job | None = None
+        self.w_ready = [0, 0]  # cycle from which each weight buffer is loaded (-1: never)
+        self.w_loaded = [False, False]
+        self.counters = {"cycles": 0, "instructions": 0, "array_busy": 0, "dma_bytes": 0,
+                         "macs": 0, **{f"stall_{s}": 0 for s in STALLS}}
+
+    # --- units ------------------------------------------------------------------------------
+    def _in_flight(self) -> list[Job]:
+        return [*self.dma, *([self.lw] if self.lw else []), *self.mm,
+                *([self.vec] if self.vec else [])]
+
+    def _retire(self):
+        """Apply the effects of every job finished by the end of this cycle (program order)."""
+        finished = sorted((j for j in self._in_flight() if j.done <= self.cycle),
+                          key=lambda j: j.pc)
+        for job in finished:
+            _Exec.__dict__["op_" + job.instr.op.mnemonic.replace(".", "_")](
+                _Exec(self.state, job.pc, job.instr))
+            if job in self.dma:
+                self.dma.remove(job)
+            elif job in self.mm:
+                self.mm.remove(job)
+            elif job is self.lw:
+                self.lw = None
+            elif job is self.vec:
+                self.vec = None
+
+    def _unit_idle(self, unit: str) -> bool:
+        return {"dma": not self.dma, "lw": self.lw is None, "mm": not self.mm,
+                "vec": self.vec is None}[unit]
+
+    def _duration(self, instr: isa.Instr) -> int:
+        a, op, L = instr.args, instr.op.mnemonic, self.cfg.lanes
+        if op in ("dma.ld", "dma.st"):
+            mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+            nbytes = a["rows"] * row_bytes(mem, L)
+            return self.cfg.dram_latency + ceil(nbytes / self.cfg.dma_bytes_per_cycle)
+        if op == "lw":
+            return L
+        if op == "mm":
+            return a["rows"] + 2 * L - 2
+        if op == "vshape":
+            return 1
+        passes, div, sqrt = VECTOR_COST[op]
+        rows, chunks, _ = self.state.shape
+        return rows * (passes * chunks + div + sqrt) + VECTOR_LATENCY
+
+    # --- the controller -------------------------------------------------------------------
+    def _blocked(self, instr: isa.Instr) -> str | None:
+        """Why `instr` cannot issue this cycle (a stall cause), or None."""
+        op, a = instr.op.mnemonic, instr.args
+        if op == "halt":
+            return None if not self._in_flight() else "halt"
+        if op == "sync":
+            busy = [u for u, bit in isa.UNITS.items()
+                    if a["units"] & bit and not self._unit_idle(u)]
+            return "sync" if busy else None
+        if op.startswith("dma"):
+            return "dma_queue_full" if len(self.dma) >= DMA_QUEUE else None
+        if op == "lw":
+            if self.lw is not None:
+                return "lw_busy"
+            if any(j.instr.args["buf"] == a["buf"] for j in self.mm):
+                return "weight_buffer_in_use"
+            return None
+        if op == "mm":
+            if self.cycle < self.mm_free:
+                return "mm_busy"
+            if self.lw is not None and self.lw.instr.args["buf"] == a["buf"]:
+                return "weights_not_loaded"
+            return None
+        return "vec_busy" if self.vec is not None else None  # vshape and the vector ops
+
+    def _check_race(self, job: Job):
+        for other in self._in_flight():
+            same_queue = (other in self.dma and job.instr.op.unit == "dma")
+            clash = (job.reads & other.writes) | (job.writes & (other.reads | other.writes))
+            clash = {x for x in clash if x[0] != "w"}  # weight buffers are interlocked
+            if clash and not same_queue and not (other in self.mm and job.instr.op.unit == "mm"):
+                mem, row = sorted(clash)[0]
+                raise ProgramError(
+                    f"pc {job.pc} ({job.instr}): touches {mem.upper()} row {row} while pc "
+                    f"{other.pc} ({other.instr}) is still running on it; put `sync units="
+                    f"{isa.UNITS.get(other.instr.op.unit, 15)}` between them")
+
+    def _issue(self, instr: isa.Instr):
+        op = instr.op.mnemonic
+        if op == "vshape":
+            _Exec(self.state, self.pc, instr).op_vshape()
+        if op in ("nop", "sync", "vshape", "halt"):
+            return
+        reads, writes = footprint(instr, self.state)
+        if op == "mm" and not self.w_loaded[instr.args["buf"]]:
+            raise ProgramError(f"pc {self.pc} ({instr}): weight buffer {instr.args['buf']} was "
+                               f"never loaded (lw buf={instr.args['buf']})")
+        start = self.cycle + 1
+        if op.startswith("dma"):
+            start = max(start, max((j.done + 1 for j in self.dma), default=start))
+        job = Job(self.pc, instr, start + self._duration(instr) - 1, reads, writes)
+        self._check_race(job)
+        if op.startswith("dma"):
+            self.dma.append(job)
+            self.counters["dma_bytes"] += instr.args["rows"] * row_bytes(
+                next(k for k, (c, _) in isa.MEMORIES.items() if c == instr.args["mem"]),
+                self.cfg.lanes)
+        elif op == "lw":
+            self.lw = job
+            self.w_loaded[instr.args["buf"]] = True
+        elif op == "mm":
+            self.mm.append(job)
+            self.mm_free = start + instr.args["rows"] - 1  # it may issue again from this cycle
+            self.counters["array_busy"] += instr.args["rows"]
+            self.counters["macs"] += instr.args["rows"] * self.cfg.lanes ** 2
+        else:
+            self.vec = job
+
+    def run(self, max_cycles: int = 10_000_000) -> CoreRun:
+        """Run to `halt`; return the final state and the counters."""
+        while True:
+            if self.pc >= len(self.words):
+                last = isa.disassemble([self.words[-1]]).strip() if self.words else "nothing"
+                raise ProgramError(f"pc {self.pc}: the program ended without halt (last "
+                                   f"instruction: {last}); end it with `halt`")
+            try:
+                instr = isa.decode(self.words[self.pc])
+            except isa.DecodeError as e:
+                raise ProgramError(f"pc {self.pc}: {e}") from None
+            why = self._blocked(instr)
+            if why is None:
+                self._issue(instr)
+                self.counters["instructions"] += 1
+                if instr.op.mnemonic == "halt":
+                    self.cycle += 1
+                    break
+                self.pc += 1
+                step = 1
+            else:  # nothing changes until the next job finishes (or the mm unit frees up)
+                wake = [j.done + 1 for j in self._in_flight()] + (
+                    [self.mm_free] if self.mm_free > self.cycle else [])
+                step = max(1, min(wake) - self.cycle) if wake else 1
+                self.counters[f"stall_{why}"] += step
+            for _ in range(step):
+                self._retire()
+                self.cycle += 1
+            if self.cycle > max_cycles:
+                raise ProgramError(f"pc {self.pc}: no halt within {max_cycles} cycles")
+        self.state.halted = True
+        self.counters["cycles"] = self.cycle
+        return CoreRun(self.state, self.cycle, dict(self.counters))
+
+
+def run(program, cfg: CoreConfig, dram=None) -> CoreRun:
+    """Run `program` (words or assembly text) on the cycle model of the core `cfg`."""
+    return FastCore(cfg, program, dram).run()
