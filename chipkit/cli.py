@@ -10,6 +10,8 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from chipkit.backends.gemm import BACKEND_NAMES, BACKENDS, check_size
 from chipkit.errors import ChipkitError, ConfigError
 
@@ -146,12 +148,11 @@ def cmd_gemm(args) -> int:
     from chipkit.backends.gemm import gemm
     from chipkit.config import ArrayConfig
 
-    if args.target != "array":
-        if args.target == "core":
-            raise ConfigError("--target core (the inference core) is not yet available; "
-                              "use --target array")
-        raise ConfigError(f"unknown --target {args.target!r}; use array")
+    if args.target not in ("array", "core"):
+        raise ConfigError(f"unknown --target {args.target!r}; use array or core")
     cfg = ArrayConfig.parse(args.array, args.dataflow)
+    if args.target == "core":
+        return _core_gemm(args, cfg)
     if args.backend not in BACKENDS:
         raise ConfigError(f"unknown --backend {args.backend!r}; choose one of "
                           f"{', '.join(BACKENDS)}")
@@ -170,6 +171,34 @@ def cmd_gemm(args) -> int:
         print(_report(r))
         if args.out is not None:
             print(f"saved        {args.out} (int32 {r.m}x{r.n})")
+    return 0 if r.match_golden else 1
+
+
+def _core_gemm(args, array) -> int:
+    from chipkit.backends.core_gemm import core_gemm
+    from chipkit.config import CoreConfig
+
+    if array.rows != array.cols or array.dataflow != "ws":
+        raise ConfigError(f"the inference core has a square weight-stationary array: use "
+                          f"--array {array.rows}x{array.rows} --dataflow ws")
+    a, b = _operands(args)
+    r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend)
+    if args.out is not None:
+        with open(args.out, "wb") as f:
+            np.save(f, r.product.astype(np.int32))
+    if args.json:
+        print(json.dumps(r.to_json()))
+    else:
+        c = r.counters
+        stalls = ", ".join(f"{k[6:]} {v:,}" for k, v in c.items() if k.startswith("stall_") and v)
+        print(f"GEMM         C {r.m}x{r.n} = A {r.m}x{r.k} @ B {r.k}x{r.n}, {r.macs:,} MACs, as "
+              f"{r.instructions} instructions on the {r.array} core ({r.backend})")
+        if r.cycles is not None:
+            print(f"cycles       {r.cycles:,} (SCALE-Sim WS, compute only: {r.scalesim_cycles:,};"
+                  f" ratio {r.cycles / r.scalesim_cycles:.2f})")
+            print(f"array busy   {c['array_busy']:,} cycles; DMA {c['dma_bytes']:,} bytes")
+            print(f"stalls       {stalls or 'none'}")
+        print(f"golden       {'match' if r.match_golden else 'MISMATCH'}")
     return 0 if r.match_golden else 1
 
 
@@ -229,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--dataflow", default="ws", help="ws (weight-stationary, default) or os "
                    "(output-stationary)")
     m.add_argument("--backend", default="fast", help=f"{', '.join(BACKENDS)} (default fast)")
-    m.add_argument("--target", default="array", help="array (default); core comes later")
+    m.add_argument("--target", default="array", help="array (default: the systolic array alone) "
+                   "or core (a program on the inference core, operands in DRAM)")
     m.add_argument("--seed", type=int, default=0, help="seed of the random operands (default 0)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     m.set_defaults(func=cmd_gemm)
