@@ -43,6 +43,8 @@ class Job:
     done: int  # the cycle at whose end its results are in place
     reads: set = field(default_factory=set)
     writes: set = field(default_factory=set)
+    issued: int = 0  # the cycle the controller issued it
+    start: int = 0  # the first cycle its unit works on it
 
 
 def _rows(mem, first, count):
@@ -89,6 +91,7 @@ class CoreRun:
     state: CoreState
     cycles: int
     counters: dict
+    timeline: list  # every issued job (Job: pc, instr, issued, start, done), in program order
 
 
 class FastCore:
@@ -107,6 +110,7 @@ class FastCore:
         self.vec: Job | None = None
         self.w_ready = [0, 0]  # cycle from which each weight buffer is loaded (-1: never)
         self.w_loaded = [False, False]
+        self.timeline: list[Job] = []
         self.counters = {"cycles": 0, "instructions": 0, "array_busy": 0, "dma_bytes": 0,
                          "macs": 0, **{f"stall_{s}": 0 for s in STALLS}}
 
@@ -202,8 +206,10 @@ class FastCore:
         start = self.cycle + 1
         if op.startswith("dma"):
             start = max(start, max((j.done + 1 for j in self.dma), default=start))
-        job = Job(self.pc, instr, start + self._duration(instr) - 1, reads, writes)
+        job = Job(self.pc, instr, start + self._duration(instr) - 1, reads, writes, self.cycle,
+                  start)
         self._check_race(job)
+        self.timeline.append(job)
         if op.startswith("dma"):
             self.dma.append(job)
             self.counters["dma_bytes"] += instr.args["rows"] * row_bytes(
@@ -252,7 +258,7 @@ class FastCore:
                 raise ProgramError(f"pc {self.pc}: no halt within {max_cycles} cycles")
         self.state.halted = True
         self.counters["cycles"] = self.cycle
-        return CoreRun(self.state, self.cycle, dict(self.counters))
+        return CoreRun(self.state, self.cycle, dict(self.counters), self.timeline)
 
 
 def run(program, cfg: CoreConfig, dram=None) -> CoreRun:

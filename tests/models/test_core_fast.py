@@ -38,6 +38,12 @@ def test_compiled_gemm_matches_golden_and_counts_every_cycle(lanes, m, k, n, see
     np.testing.assert_array_equal(g.read_c(run.state.dram), golden.gemm(a, b))
     rows = sum(i.args["rows"] for i in g.instructions if i.op.mnemonic == "mm")
     assert run.counters["array_busy"] == rows <= run.cycles
+    # the timeline: every unit instruction once, in program order, each after its issue
+    units = [i for i in g.instructions if i.op.unit in ("dma", "lw", "mm")]
+    assert [j.instr for j in run.timeline] == units
+    assert all(j.issued < j.start <= j.done < run.cycles for j in run.timeline)
+    mms = [j for j in run.timeline if j.instr.op.mnemonic == "mm"]
+    assert all(b.start >= a.start + a.instr.args["rows"] for a, b in zip(mms, mms[1:]))
 
 
 def test_double_buffering_overlaps_the_weight_load():
