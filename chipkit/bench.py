@@ -1,5 +1,6 @@
-"""How fast the simulators are (`chipkit bench`): the fast model's and the MyHDL RTL's simulated
-cycles per second on the same GEMM, and their ratio. It times the backends; it computes nothing new.
+"""How fast the simulators are (`chipkit bench`): the fast model's, the MyHDL RTL's and (on 8x8,
+when installed) Verilator's simulated cycles per second on the same GEMM, and their ratios. It times
+the backends; it computes nothing new.
 
 What is measured, honestly:
 - fast: `chipkit.models.fast.run` on the whole GEMM's schedule (all folds stepped together), the
@@ -7,15 +8,22 @@ What is measured, honestly:
 - MyHDL: one `chipkit.backends.rtl.run`, elaboration included, on the whole GEMM when that fits
   the time budget, otherwise on its first folds only (`myhdl_folds` < `folds` says so); its
   outputs are checked against the fast model's for the same folds.
+- Verilator (chipkit.verilator, only on the arrays in VERILATOR_ARRAYS and only when installed):
+  the converted array compiled once (cached; `verilator_build_s` is the time to get the binary,
+  conversion included, `verilator_built` whether it had to compile), then the median of a few
+  whole-GEMM runs, each counting Python's packing of the vectors and the process start;
+  `verilator_loop_cycles_per_s` is the harness's own step loop. Outputs checked too.
 """
 from __future__ import annotations
 
 import statistics
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
 
+from chipkit import tools
 from chipkit.config import ArrayConfig
 from chipkit.errors import SimulationError
 from chipkit.models import fast
@@ -28,6 +36,8 @@ GEMM = (64, 64, 64)
 MYHDL_SECONDS = 5.0
 MYHDL_PE_CYCLES_PER_S = 150_000
 FAST_REPEATS = 5
+#: arrays that also get a Verilator column when Verilator is installed (a build takes a few s, once)
+VERILATOR_ARRAYS = ("8x8",)
 
 
 def first_folds(s: Schedule, folds: int) -> Schedule:
@@ -38,8 +48,11 @@ def first_folds(s: Schedule, folds: int) -> Schedule:
 
 
 def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYHDL_SECONDS,
-            seed: int = 0) -> dict:
-    """One bench row: both simulators on the same random int8 GEMM (M x K @ K x N) on `cfg`."""
+            seed: int = 0, verilator: bool | None = None) -> dict:
+    """One bench row: the simulators on the same random int8 GEMM (M x K @ K x N) on `cfg`.
+
+    verilator -- also time Verilator (True), or not (False); None: if `cfg` is in VERILATOR_ARRAYS
+                 and Verilator is installed."""
     from chipkit.backends import rtl  # MyHDL: imported only when measured
 
     rng = np.random.default_rng(seed)
@@ -62,7 +75,7 @@ def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYH
         raise SimulationError(f"bench: the MyHDL array's outputs differ from the fast model's on "
                               f"{cfg.name} {cfg.dataflow}; run the tests (pytest tests/backends)")
     fast_rate, myhdl_rate = s.cycles / fast_s, sub.cycles / myhdl_s
-    return {
+    row = {
         "array": cfg.name, "dataflow": cfg.dataflow, "gemm": f"{m}x{n}x{k}",
         "folds": s.folds, "cycles": s.cycles,
         "fast_seconds": fast_s, "fast_cycles_per_s": fast_rate,
@@ -70,11 +83,50 @@ def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYH
         "myhdl_cycles_per_s": myhdl_rate,
         "fast_vs_myhdl": fast_rate / myhdl_rate,
     }
+    if verilator is None:
+        verilator = cfg.name in VERILATOR_ARRAYS and tools.which("verilator") is not None
+    if verilator:
+        row.update(measure_verilator(s, ref, myhdl_rate))
+    return row
+
+
+def measure_verilator(s: Schedule, ref, myhdl_rate: float) -> dict:
+    """The Verilator keys of a bench row: `s` run whole on the converted array, `ref` the fast
+    model's run of it."""
+    from chipkit import verilator as vl
+    from chipkit.backends import rtl
+    from chipkit.hdl.array import array_bench
+
+    bench_ = array_bench(s.cfg)
+    with warnings.catch_warnings():  # the arrays' edge registers feed nothing, by design
+        warnings.filterwarnings("ignore", message="Signal is driven but not read")
+        built = vl.build(bench_)
+    vec = rtl.vectors(s)  # a reset step first, then every fold
+    times, loops = [], []
+    for _ in range(FAST_REPEATS):
+        timing: dict = {}
+        start = time.perf_counter()
+        got = vl.simulate(built, bench_, vec, timing)
+        times.append(time.perf_counter() - start)
+        loops.append(timing.get("loop_seconds", float("nan")))
+    c_out = rtl.unpack_lanes(got["c_out"][1:], s.cfg.cols).reshape(ref.c_out.shape)
+    if not (np.array_equal(c_out, ref.c_out)
+            and np.array_equal(got["c_valid"][1:].reshape(ref.c_valid.shape), ref.c_valid)):
+        raise SimulationError(f"bench: the Verilator array's outputs differ from the fast "
+                              f"model's on {s.cfg.name} {s.cfg.dataflow}; run the tests "
+                              "(pytest tests/test_verilator.py)")
+    seconds = statistics.median(times)
+    rate = s.cycles / seconds  # the GEMM's cycles, as for the other columns (not the reset step)
+    return {"verilator_build_s": built.seconds, "verilator_built": built.built,
+            "verilator_seconds": seconds, "verilator_cycles_per_s": rate,
+            "verilator_loop_cycles_per_s": s.cycles / statistics.median(loops),
+            "verilator_vs_myhdl": rate / myhdl_rate}
 
 
 def bench(cases=None, gemm=None, myhdl_seconds: float | None = None) -> list[dict]:
     """A row per (array, dataflow) in `cases` (default CASES), all on the GEMM `gemm` = (M, N, K)
-    (default GEMM), MyHDL given about `myhdl_seconds` per row (default MYHDL_SECONDS)."""
+    (default GEMM), MyHDL given about `myhdl_seconds` per row (default MYHDL_SECONDS); Verilator
+    keys on the arrays in VERILATOR_ARRAYS when it is installed."""
     secs = MYHDL_SECONDS if myhdl_seconds is None else myhdl_seconds
     return [measure(ArrayConfig.parse(a, d), *(gemm or GEMM), myhdl_seconds=secs)
             for a, d in (cases or CASES)]
@@ -90,7 +142,23 @@ def report(runs: list[dict]) -> str:
                      f"{r['fast_cycles_per_s']:>11,.0f}  {r['myhdl_cycles_per_s']:>11,.0f} "
                      f"{'(' + str(r['myhdl_folds']) + '/' + str(r['folds']) + ')':>12s}  "
                      f"{r['fast_vs_myhdl']:>9,.0f}x")
+    verilated = any("verilator_cycles_per_s" in r for r in runs)
+    if verilated:
+        lines[0] += f"  {'Verilator cyc/s':>15s}  {'Verilator/MyHDL':>15s}"
+        for line, r in zip(range(1, len(lines)), runs):
+            if "verilator_cycles_per_s" in r:
+                lines[line] += (f"  {r['verilator_cycles_per_s']:>15,.0f}  "
+                                f"{r['verilator_vs_myhdl']:>14,.0f}x")
+            else:
+                lines[line] += f"  {'-':>15s}  {'-':>15s}"
     lines.append(f"fast: median of {FAST_REPEATS} runs of the whole GEMM, all folds stepped "
                  "together; MyHDL: one run incl. elaboration, on the folds shown, outputs checked "
                  "against the fast model.")
+    if verilated:
+        r = next(r for r in runs if "verilator_cycles_per_s" in r)
+        lines.append(f"Verilator: median of {FAST_REPEATS} runs of the whole GEMM incl. vector "
+                     f"packing and process start (its step loop alone: "
+                     f"{r['verilator_loop_cycles_per_s']:,.0f} cyc/s on {r['array']} "
+                     f"{r['dataflow']}); binary {'built' if r['verilator_built'] else 'cached'}, "
+                     f"{r['verilator_build_s']:.1f} s incl. conversion; outputs checked.")
     return "\n".join(lines)

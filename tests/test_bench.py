@@ -15,6 +15,9 @@ from chipkit.models.schedule import build
 
 ROW = {"array", "dataflow", "gemm", "folds", "cycles", "fast_seconds", "fast_cycles_per_s",
        "myhdl_folds", "myhdl_cycles", "myhdl_seconds", "myhdl_cycles_per_s", "fast_vs_myhdl"}
+#: added to a row when Verilator runs it (only the arrays in bm.VERILATOR_ARRAYS, by default)
+VERILATOR_ROW = {"verilator_build_s", "verilator_built", "verilator_seconds",
+                 "verilator_cycles_per_s", "verilator_loop_cycles_per_s", "verilator_vs_myhdl"}
 
 
 def test_rows_and_ratio():
@@ -77,3 +80,51 @@ def test_cli(monkeypatch, capsys, as_json):
         assert lines[1].startswith("2x2    ws       4x4x4") and "(4/4)" in lines[1]
         assert lines[2].startswith("3x2    os       4x4x4") and lines[2].endswith("x")
         assert "incl. elaboration" in lines[3]
+
+
+@pytest.mark.hdl
+def test_verilator_keys_on_the_chosen_arrays(verilator, monkeypatch, tmp_path):
+    monkeypatch.setenv("CHIPKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(bm, "VERILATOR_ARRAYS", ("2x2",))
+    runs = bm.bench(cases=(("2x2", "ws"), ("2x3", "os")), gemm=(6, 5, 4))
+    assert set(runs[0]) == ROW | VERILATOR_ROW and set(runs[1]) == ROW
+    r = runs[0]
+    assert r["verilator_built"] is True and r["verilator_build_s"] > 0
+    assert r["verilator_cycles_per_s"] == pytest.approx(r["cycles"] / r["verilator_seconds"])
+    assert r["verilator_vs_myhdl"] == pytest.approx(r["verilator_cycles_per_s"] /
+                                                    r["myhdl_cycles_per_s"])
+    assert r["verilator_loop_cycles_per_s"] > r["verilator_cycles_per_s"]  # no process start
+    again = bm.measure(ArrayConfig(2, 2, "ws"), 6, 5, 4)
+    assert again["verilator_built"] is False  # the cached binary
+    lines = bm.report(runs).splitlines()
+    assert "Verilator cyc/s" in lines[0] and "Verilator/MyHDL" in lines[0]
+    assert lines[1].endswith("x") and lines[2].endswith("-")
+    assert lines[4].startswith("Verilator: median of 5 runs") and "cached" not in lines[4]
+
+
+def test_no_verilator_keys_without_verilator(monkeypatch):
+    from chipkit import tools
+
+    monkeypatch.setattr(tools, "which", lambda name: None)
+    monkeypatch.setattr(bm, "VERILATOR_ARRAYS", ("2x2",))
+    r = bm.measure(ArrayConfig(2, 2, "ws"), 3, 3, 3)
+    assert set(r) == ROW
+    assert "Verilator" not in bm.report([r])
+
+
+@pytest.mark.hdl
+def test_a_verilator_run_that_disagrees_is_not_benchmarked(verilator, monkeypatch, tmp_path):
+    from chipkit import verilator as vl
+
+    real = vl.simulate
+
+    def broken(*args, **kw):
+        got = real(*args, **kw)
+        got["c_valid"][-1] ^= 1
+        return got
+
+    monkeypatch.setenv("CHIPKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(vl, "simulate", broken)
+    with pytest.raises(SimulationError, match="Verilator array's outputs differ from the fast "
+                                              "model's on 2x2 os"):
+        bm.measure(ArrayConfig(2, 2, "os"), 3, 3, 3, verilator=True)
