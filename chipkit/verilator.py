@@ -12,6 +12,7 @@ reports as undefined (a register never reset) comes out as a number here; reset 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -188,8 +189,14 @@ def _verilator() -> tuple[str, str]:
     exe = tools.which("verilator")
     if exe is None:
         raise ToolMissing(f"verilator is not installed; install it with {INSTALL}")
+    return exe, _version(exe, os.stat(exe).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _version(exe: str, mtime_ns: int) -> str:
+    """`exe --version` (a Perl start, ~0.1 s), asked once per executable and modification time."""
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
-    return exe, (out.stdout or out.stderr).strip()
+    return (out.stdout or out.stderr).strip()
 
 
 def build(bench: Bench, vfile: str | Path | None = None,
