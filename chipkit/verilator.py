@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import myhdl._simulator
 import numpy as np
 
 from chipkit import tools
@@ -73,17 +72,6 @@ def canonical(verilog: str) -> str:
         out += sorted(run) if len(set(targets)) == len(targets) else run
         i += len(run)
     return "\n".join(out)
-
-
-def _restart_block_numbers() -> None:
-    """Number MyHDL's instances from 0 again, as in a fresh process.
-
-    MyHDL names an instance after how many times its block was called before in this process, so
-    a design converted after some simulations comes out with other names (and another cache key);
-    chipkit.convert already clears MyHDL's sets of names taken, this resets the counters."""
-    for blk in myhdl._simulator._blocks:
-        if hasattr(blk, "calls"):
-            blk.calls = 0
 
 
 def _words(width: int) -> int:
@@ -209,8 +197,6 @@ def build(bench: Bench, vfile: str | Path | None = None,
     exe, version = _verilator()
     with tempfile.TemporaryDirectory(prefix="chipkit_verilator_") as tmp:
         work = Path(tmp)
-        if vfile is None:
-            _restart_block_numbers()
         src = Path(vfile) if vfile is not None else convert(bench, work / "src", "Verilog")
         if not src.exists():
             raise ConfigError(f"no Verilog file {src}; convert the bench first "

@@ -24,18 +24,25 @@ def add(a, b, cin, width: int):
     return wrap_unsigned(total, width), total >> width
 
 
+def _exact(x, product_bits: int):
+    """Python-int (object) arrays when a product of `product_bits` bits would overflow int64."""
+    if isinstance(x, np.ndarray) and product_bits > 62:
+        return x.astype(object)
+    return x
+
+
 def mul_unsigned(a, b, width_a: int, width_b: int):
     """Unsigned product of a `width_a`-bit and a `width_b`-bit number (exact)."""
     a = check_fits(a, check_width(width_a, "width_a"), signed=False, name="a")
     b = check_fits(b, check_width(width_b, "width_b"), signed=False, name="b")
-    return a * b
+    return _exact(a, width_a + width_b) * _exact(b, width_a + width_b)
 
 
 def mul_signed(a, b, width_a: int, width_b: int):
     """Two's complement product of signed `width_a`- and `width_b`-bit numbers (exact)."""
     a = check_fits(a, check_width(width_a, "width_a"), signed=True, name="a")
     b = check_fits(b, check_width(width_b, "width_b"), signed=True, name="b")
-    return a * b
+    return _exact(a, width_a + width_b) * _exact(b, width_a + width_b)
 
 
 def mac(a, b, clear, enable, saturating: bool = False, acc_width: int = ACC_WIDTH,

@@ -89,3 +89,10 @@ def test_mac_overflow_is_defined(saturating):
     assert list(got) == ([0, 16384, 32767, 32767] if saturating else [0, 16384, -32768, -16384])
     assert list(got) == list(arith.mac(v["a"], v["b"], v["clear"], v["enable"],
                                        saturating=saturating, acc_width=16))
+
+
+def test_twins_stay_exact_beyond_64_bits():
+    a = np.array([-(2**35), 2**35 - 1])
+    assert list(arith.mul_signed(a, a, 36, 36)) == [2**70, (2**35 - 1) ** 2]
+    u = np.array([2**40 - 1])
+    assert list(arith.mul_unsigned(u, u, 40, 40)) == [(2**40 - 1) ** 2]
