@@ -1,10 +1,11 @@
 """A GEMM as a program for the inference core: operands laid out in DRAM, K slices of A and the
 weight tiles moved to SRAM, tiles streamed through the array with double-buffered weights, and C
-stored back to DRAM. Operands start and end in DRAM.
+stored back to DRAM. Operands start and end in DRAM; the DMA overlaps the array (loads ahead of
+use, stores behind it), which the cycle model (chipkit.models.core_fast) measures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 
 import numpy as np
@@ -49,14 +50,174 @@ class CoreGemm:
         return raw.view("<i4").reshape(self.m, self.n_pad)[:, : self.n].astype(np.int64)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything lives: DRAM addresses of A, B (packed tile by tile) and C; SRAM rows of
+    the weight tiles (tile slot t at rows t * L) and of A's K slices (slice ki at
+    sram_a + ki * chunk); ACC rows of C (N tile ni at ni * chunk)."""
+
+    cfg: CoreConfig
+    kf: int
+    nf: int
+    chunk: int
+    sram_a: int
+    a_addr: int
+    b_addr: int
+    c_addr: int
+    kp: int
+    np_: int
+
+    def dma_cycles(self, nbytes: int) -> int:  # the cycle model's DMA time
+        return self.cfg.dram_latency + ceil(nbytes / self.cfg.dma_bytes_per_cycle)
+
+
+@dataclass
+class _Step:
+    """One tile on the array: rows r0..r0+nr of A's K slice ki through weight tile (ni, ki)."""
+
+    ni: int
+    ki: int
+    r0: int
+    nr: int
+    sync: bool = False  # a `sync dma` may go before this step
+    stores: list = field(default_factory=list)  # (ni, r0, nr) blocks of C finished by this step
+    loads: list = field(default_factory=list)  # DMA loads first needed by this step
+
+
+def _halving(rows: int, smallest: int) -> list[tuple[int, int]]:
+    """(r0, nr) blocks of rows, each half the rest, down to `smallest`: the last store is small."""
+    blocks, r0 = [], 0
+    while rows - r0 >= 2 * smallest:
+        nr = max(smallest, (rows - r0) // 2)
+        blocks.append((r0, nr))
+        r0 += nr
+    if r0 < rows:
+        blocks.append((r0, rows - r0))
+    return blocks
+
+
+def _first_group(lay: _Layout, rows: int) -> int:
+    """How many N tiles share each A slice at first: enough that streaming them takes longer than
+    loading the next slice of A and their weight tiles (1 if no group keeps up)."""
+    L = lay.cfg.lanes
+    for g in range(1, lay.nf + 1):
+        if lay.dma_cycles(rows * L) + lay.dma_cycles(g * L * L) <= g * rows:
+            return g
+    return 1
+
+
+def _steps(lay: _Layout, rows: int, last: bool) -> list[_Step]:
+    """The chunk's tiles in order: a first group of N tiles sharing each A slice (K outer), then
+    one N tile at a time (K inner) so each finished N tile is stored while the next computes;
+    the very last group in halving blocks of rows, so that little is left to store at the end.
+    `sync` marks where a `sync dma` may go: each K slice of the first group, each later group."""
+    kf, nf = lay.kf, lay.nf
+    g0 = _first_group(lay, rows)
+    groups = [list(range(g0))] + [[ni] for ni in range(g0, nf)]
+    steps = []
+    for gi, group in enumerate(groups):
+        tail = last and gi == len(groups) - 1
+        blocks = _halving(rows, 2 * lay.cfg.lanes) if tail else [(0, rows)]
+        for bi, (r0, nr) in enumerate(blocks):
+            for ki in range(kf):
+                mark = bi == 0 and (gi == 0 or ki == 0)
+                steps += [_Step(ni, ki, r0, nr, sync=mark and j == 0)
+                          for j, ni in enumerate(group)]
+            steps[-1].stores = [(ni, r0, nr) for ni in group]
+    return steps
+
+
+def _tile_order(lay: _Layout, rows: int, last: bool) -> list[tuple[int, int]]:
+    """The weight tiles (ni, ki) in the order the first chunk uses them: their order in SRAM and
+    in DRAM (B is packed tile by tile), so that tiles loaded together are one DMA."""
+    out = {}
+    for st in _steps(lay, rows, last):
+        out.setdefault((st.ni, st.ki), len(out))
+    return list(out)
+
+
+def _merged(loads: list[dict]) -> list[dict]:
+    """Loads that continue each other in SRAM and in DRAM become one DMA."""
+    out = []
+    for d in sorted(loads, key=lambda d: d["row"]):
+        p = out[-1] if out else None
+        if (p and p["stride"] == d["stride"] and p["row"] + p["rows"] == d["row"]
+                and p["dram"] + p["rows"] * p["stride"] == d["dram"]
+                and p["rows"] + d["rows"] <= MAX_ROWS):
+            p["rows"] += d["rows"]
+        else:
+            out.append(dict(d))
+    return out
+
+
+def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
+                    slot: dict) -> list:
+    """The program for rows m0..m0+rows of A and C (see compile_gemm)."""
+    L, make = lay.cfg.lanes, isa.make
+    steps = _steps(lay, rows, last)
+    seen = set()
+    for st in steps:  # what each step needs loaded first: its A slice, its weight tile
+        for key in (("a", st.ki), ("b", st.ni, st.ki)):
+            if key not in seen and (first or key[0] == "a"):
+                seen.add(key)
+                st.loads.append(key)
+
+    def load(key) -> dict:
+        if key[0] == "a":
+            return dict(row=lay.sram_a + key[1] * lay.chunk,
+                        dram=lay.a_addr + m0 * lay.kp + key[1] * L, rows=rows, stride=lay.kp)
+        t = slot[key[1:]]
+        return dict(row=t * L, dram=lay.b_addr + t * L * L, rows=L, stride=L)
+
+    # a `sync dma` before each span that needs loads; the next span's loads are issued after it
+    marks = [s for s, st in enumerate(steps) if st.sync] + [len(steps)]
+    spans = [(a, [k for st in steps[a:b] for k in st.loads]) for a, b in zip(marks, marks[1:])]
+    spans = [sp for sp in spans if sp[1]]
+    after = {a: spans[i + 1][1] if i + 1 < len(spans) else [] for i, (a, _) in enumerate(spans)}
+    prog = []
+
+    def issue(keys):
+        for d in _merged([load(k) for k in keys]):
+            prog.append(make("dma.ld", mem="sram", **d))
+
+    def store(blocks):
+        for ni, r0, nr in blocks:
+            prog.append(make("dma.st", mem="acc", row=ni * lay.chunk + r0,
+                             dram=lay.c_addr + ((m0 + r0) * lay.np_ + ni * L) * 4, rows=nr,
+                             stride=4 * lay.np_))
+
+    if spans:
+        issue(spans[0][1])
+    pending = []
+    for s, st in enumerate(steps):
+        if s in after:
+            prog.append(make("sync", units=isa.UNITS["dma"]))
+        prog.append(make("lw", row=slot[st.ni, st.ki] * L, buf=s % 2))
+        if s in after:  # the next span's loads land while this one streams
+            issue(after[s])
+        if pending:  # the C blocks finished by the previous step go out while this one streams
+            prog.append(make("sync", units=isa.UNITS["mm"]))
+            store(pending)
+        prog.append(make("mm", a=lay.sram_a + st.ki * lay.chunk + st.r0, rows=st.nr,
+                         acc=st.ni * lay.chunk + st.r0, buf=s % 2, accumulate=int(st.ki > 0)))
+        pending = st.stores
+    prog.append(make("sync", units=isa.UNITS["mm"]))
+    store(pending)
+    return prog
+
+
 def compile_gemm(a, b, cfg: CoreConfig) -> CoreGemm:
     """The program that computes A (M x K) @ B (K x N) on the core `cfg`.
 
-    DRAM: A (M x Kp int8, rows padded to whole L-lane slices), then B (Kp x Np int8), then C
-    (M x Np int32). SRAM: every weight tile (L rows each), then the K slices of one chunk of A's
-    rows. ACC: one slice of the chunk's C per N tile. Per chunk: load, sync, then for each tile
-    `lw` into buffer t % 2 and `mm` from it -- the next tile's weights load while the current one
-    streams -- then sync and store.
+    DRAM: A (M x Kp int8, rows padded to whole L-lane slices), then B packed tile by tile in the
+    order the array uses the tiles, then C (M x Np int32). SRAM: every weight tile (L rows each,
+    each loaded once), then the K slices of one chunk of A's rows. ACC: one slice of the chunk's
+    C per N tile. The DMA runs ahead of the array: a `sync dma` before each span of tiles that
+    needs new data, and the next span's loads issued right after it, so they land while this
+    span streams (the first N tiles share each A slice, K outer, so that loading A keeps up).
+    Each finished N tile is stored (after a `sync mm`) while the next one streams; the last one
+    goes in halving blocks of rows, so little is left to store once the array stops. Weights
+    alternate between the two buffers: the next tile's `lw` runs while the current tile streams.
     """
     a, b = check_gemm_operands(a, b)
     (m, k), n = a.shape, b.shape[1]
@@ -85,28 +246,15 @@ def compile_gemm(a, b, cfg: CoreConfig) -> CoreGemm:
     bp = np.zeros((kp, np_), np.int64)
     bp[:k, :n] = b
     dram[a_addr:a_addr + m * kp] = ap.astype(np.int8).view(np.uint8).ravel()
-    dram[b_addr:b_addr + kp * np_] = bp.astype(np.int8).view(np.uint8).ravel()
-
-    prog, sram_a = [], w_rows
-    make = isa.make
-    for i in range(kf * nf):  # every weight tile (t = nf index * kf + kf index), once
-        ni, ki = divmod(i, kf)
-        prog.append(make("dma.ld", mem="sram", row=i * L, dram=b_addr + ki * L * np_ + ni * L,
-                         rows=L, stride=np_))
+    lay = _Layout(cfg, kf, nf, chunk, w_rows, a_addr, b_addr, c_addr, kp, np_)
+    slot = {t: i for i, t in enumerate(_tile_order(lay, min(chunk, m), last=chunk >= m))}
+    packed = np.zeros((kf * nf, L, L), np.int64)  # B tile by tile, in the order of use
+    for (ni, ki), i in slot.items():
+        packed[i] = bp[ki * L:(ki + 1) * L, ni * L:(ni + 1) * L]
+    dram[b_addr:b_addr + kp * np_] = packed.astype(np.int8).view(np.uint8).ravel()
+    prog = []
     for m0 in range(0, m, chunk):
-        rows = min(chunk, m - m0)
-        for ki in range(kf):
-            prog.append(make("dma.ld", mem="sram", row=sram_a + ki * chunk,
-                             dram=a_addr + m0 * kp + ki * L, rows=rows, stride=kp))
-        prog.append(make("sync", units=isa.UNITS["dma"]))
-        for i in range(kf * nf):
-            ni, ki = divmod(i, kf)
-            prog.append(make("lw", row=i * L, buf=i % 2))
-            prog.append(make("mm", a=sram_a + ki * chunk, rows=rows, acc=ni * chunk, buf=i % 2,
-                             accumulate=int(ki > 0)))
-        prog.append(make("sync", units=15))
-        for ni in range(nf):
-            prog.append(make("dma.st", mem="acc", row=ni * chunk,
-                             dram=c_addr + (m0 * np_ + ni * L) * 4, rows=rows, stride=4 * np_))
-    prog += [make("sync", units=15), make("halt")]
+        prog += _schedule_chunk(lay, m0, min(chunk, m - m0), first=m0 == 0,
+                                last=m0 + chunk >= m, slot=slot)
+    prog.append(isa.make("halt"))
     return CoreGemm(m, n, k, cfg, prog, dram, c_addr, np_)
