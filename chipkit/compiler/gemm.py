@@ -96,6 +96,17 @@ def _halving(rows: int, smallest: int) -> list[tuple[int, int]]:
     return blocks
 
 
+def _doubling(rows: int, first: int) -> list[tuple[int, int]]:
+    """(r0, nr) blocks of rows, each twice the one before, from `first`: the array starts on the
+    first rows of A while the rest are still loading."""
+    blocks, r0, nr = [], 0, first
+    while r0 < rows:
+        take = rows - r0 if rows - r0 - nr < 2 * nr else nr
+        blocks.append((r0, take))
+        r0, nr = r0 + take, 2 * nr
+    return blocks
+
+
 def _first_group(lay: _Layout, rows: int) -> int:
     """How many N tiles share each A slice at first: enough that streaming them takes longer than
     loading the next slice of A and their weight tiles (1 if no group keeps up)."""
@@ -117,12 +128,14 @@ def _steps(lay: _Layout, rows: int, last: bool) -> list[_Step]:
     steps = []
     for gi, group in enumerate(groups):
         tail = last and gi == len(groups) - 1
-        blocks = _halving(rows, 2 * lay.cfg.lanes) if tail else [(0, rows)]
+        blocks = _halving(rows, 3 * lay.cfg.lanes) if tail else [(0, rows)]
         for bi, (r0, nr) in enumerate(blocks):
             for ki in range(kf):
                 mark = bi == 0 and (gi == 0 or ki == 0)
-                steps += [_Step(ni, ki, r0, nr, sync=mark and j == 0)
-                          for j, ni in enumerate(group)]
+                first = gi == 0 and ki == 0 and not tail
+                for p0, pn in _doubling(nr, 2 * lay.cfg.lanes) if first else [(r0, nr)]:
+                    steps += [_Step(ni, ki, p0, pn, sync=mark and j == 0)
+                              for j, ni in enumerate(group)]
             steps[-1].stores = [(ni, r0, nr) for ni in group]
     return steps
 
@@ -155,28 +168,50 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
     """The program for rows m0..m0+rows of A and C (see compile_gemm)."""
     L, make = lay.cfg.lanes, isa.make
     steps = _steps(lay, rows, last)
-    seen = set()
-    for st in steps:  # what each step needs loaded first: its A slice, its weight tile
-        for key in (("a", st.ki), ("b", st.ni, st.ki)):
-            if key not in seen and (first or key[0] == "a"):
-                seen.add(key)
-                st.loads.append(key)
+    seen, have = set(), [0] * lay.kf  # weight tiles loaded; rows of each A slice loaded
+    for st in steps:  # what each step needs loaded first: rows of its A slice, its weight tile
+        if have[st.ki] < st.r0 + st.nr:
+            st.loads.append(("a", st.ki, have[st.ki], st.r0 + st.nr - have[st.ki]))
+            have[st.ki] = st.r0 + st.nr
+        if first and (st.ni, st.ki) not in seen:
+            seen.add((st.ni, st.ki))
+            st.loads.append(("b", st.ni, st.ki))
 
     def load(key) -> dict:
         if key[0] == "a":
-            return dict(row=lay.sram_a + key[1] * lay.chunk,
-                        dram=lay.a_addr + m0 * lay.kp + key[1] * L, rows=rows, stride=lay.kp)
+            _, ki, r0, nr = key
+            return dict(row=lay.sram_a + ki * lay.chunk + r0,
+                        dram=lay.a_addr + (m0 + r0) * lay.kp + ki * L, rows=nr, stride=lay.kp)
         t = slot[key[1:]]
         return dict(row=t * L, dram=lay.b_addr + t * L * L, rows=L, stride=L)
 
-    # a `sync dma` before each span that needs loads; the next span's loads are issued after it
+    # spans of steps between places where a `sync dma` may go; the loads of a span must be
+    # issued before the sync that opens it, and are issued right after an earlier sync: the next
+    # span's loads always, later spans' too while they fit in the time this span streams
     marks = [s for s, st in enumerate(steps) if st.sync] + [len(steps)]
-    spans = [(a, [k for st in steps[a:b] for k in st.loads]) for a, b in zip(marks, marks[1:])]
-    spans = [sp for sp in spans if sp[1]]
-    after = {a: spans[i + 1][1] if i + 1 < len(spans) else [] for i, (a, _) in enumerate(spans)}
+    spans = [(a, b, [k for st in steps[a:b] for k in st.loads]) for a, b in zip(marks, marks[1:])]
+    opens = {a: i for i, (a, _, _) in enumerate(spans)}
+    issued, synced = [False] * len(spans), [False] * len(spans)
     prog = []
 
-    def issue(keys):
+    def cost(keys):  # DMA cycles of these loads, merged
+        return sum(lay.dma_cycles(d["rows"] * L) for d in _merged([load(k) for k in keys]))
+
+    def issue(i: int):
+        """After the sync that opens span i: the loads of the next spans that need them."""
+        todo = [j for j in range(i + 1, len(spans)) if spans[j][2] and not issued[j]]
+        if not todo:
+            return
+        end = spans[todo[0]][0]  # the next sync: these steps stream meanwhile
+        budget = sum(st.nr for st in steps[spans[i][0]:end]) - L - 4 - sum(
+            lay.dma_cycles(nr * 4 * L) for st in steps[max(spans[i][0] - 1, 0):end - 1]
+            for _, _, nr in st.stores)
+        keys = []
+        for n, j in enumerate(todo):
+            if n and cost(keys + spans[j][2]) > budget:
+                break
+            keys += spans[j][2]
+            issued[j] = True
         for d in _merged([load(k) for k in keys]):
             prog.append(make("dma.ld", mem="sram", **d))
 
@@ -186,15 +221,20 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
                              dram=lay.c_addr + ((m0 + r0) * lay.np_ + ni * L) * 4, rows=nr,
                              stride=4 * lay.np_))
 
-    if spans:
-        issue(spans[0][1])
+    if spans and spans[0][2]:
+        issued[0] = True
+        for d in _merged([load(k) for k in spans[0][2]]):
+            prog.append(make("dma.ld", mem="sram", **d))
     pending = []
     for s, st in enumerate(steps):
-        if s in after:
+        i = opens.get(s)
+        sync = i is not None and spans[i][2] and not synced[i]
+        if sync:
             prog.append(make("sync", units=isa.UNITS["dma"]))
+            synced = issued[:]
         prog.append(make("lw", row=slot[st.ni, st.ki] * L, buf=s % 2))
-        if s in after:  # the next span's loads land while this one streams
-            issue(after[s])
+        if sync:  # the next loads land while this span streams
+            issue(i)
         if pending:  # the C blocks finished by the previous step go out while this one streams
             prog.append(make("sync", units=isa.UNITS["mm"]))
             store(pending)
