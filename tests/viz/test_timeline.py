@@ -120,3 +120,13 @@ def test_explorer_reruns_when_a_slider_moves(run):
         TimelineExplorer(lambda *a: "not a run")
     with pytest.raises(ConfigError):
         TimelineExplorer(42)
+
+
+def test_controller_lane_shades_every_stalled_cycle(run):
+    rng = np.random.default_rng(2)
+    cfg = CoreConfig(dma_bytes_per_cycle=2, dram_latency=50)
+    g = compile_gemm(rng.integers(-128, 128, (24, 16)), rng.integers(-128, 128, (16, 16)), cfg)
+    for r in (run, core_fast.run(g.words, cfg, g.dram)):
+        shaded = [p for p in plot_timeline(r).axes[0].patches if p.get_gid() == "stall"]
+        assert sum(p.get_width() for p in shaded) == sum(stalls(r).values())
+        assert all(0 <= p.get_x() and p.get_x() + p.get_width() <= r.cycles for p in shaded)
