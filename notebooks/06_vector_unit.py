@@ -12,8 +12,8 @@
 # functions that a later RTL block must match bit for bit. We build each operation, run it against a
 # float reference, and measure the error in *output steps* (one step = one unit of the int8 output).
 #
-# *(Lesson 05 — memory, DMA and the controller around the array — is still being written; this one
-# stands on lessons 02 and 04 only.)*
+# *(This lesson stands on lessons 02 and 04; lesson 05 showed where the vector unit sits in the
+# core and how its instructions are issued.)*
 
 # %%
 import math
@@ -347,5 +347,5 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 # | `exercises/ex11_requantize.py` | requantize with round half up, per tensor and per channel | `chipkit grade --only ex11` |
 # | `exercises/ex12_integer_exp.py` | the exp table and `2^(−u/256)` by table and shift | `chipkit grade --only ex12` |
 #
-# **Next**: the RTL of this unit, held bit for bit to `chipkit.models.vector`; and lesson 05, the
-# memory, DMA and controller that feed the array and this unit.
+# **Next**: the RTL of this unit, held bit for bit to `chipkit.models.vector`, inside the RTL of
+# the whole core of lesson 05.
