@@ -232,9 +232,8 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
         if sync:
             prog.append(make("sync", units=isa.UNITS["dma"]))
             synced = issued[:]
+            issue(i)  # the next loads land while this span streams
         prog.append(make("lw", row=slot[st.ni, st.ki] * L, buf=s % 2))
-        if sync:  # the next loads land while this span streams
-            issue(i)
         if pending:  # the C blocks finished by the previous step go out while this one streams
             prog.append(make("sync", units=isa.UNITS["mm"]))
             store(pending)

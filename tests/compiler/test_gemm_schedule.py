@@ -55,7 +55,7 @@ def test_chunks_of_a_reuse_sram_and_acc_without_races(lanes, m, k, n, seed, late
 # default CoreConfig DRAM (8 bytes a cycle, latency 10). Measured ratios are in the comments; the
 # old load-everything-then-compute schedule measured 1.70, 1.35, 1.45, 1.38, 1.20, 1.18.
 BOUNDS = {
-    # 1.06, DMA-bound: A, B and C are 3.5 KiB, 448 cycles of transfer plus 10 of latency per DMA,
+    # 1.05, DMA-bound: A, B and C are 3.5 KiB, 448 cycles of transfer plus 10 of latency per DMA,
     # more than 0.85 x 607 = 516 cycles, while the array needs only 256
     (8, 16, 32, 32): 1.10,
     (8, 32, 64, 64): 0.85,  # 0.74
