@@ -6,6 +6,7 @@ integers.
 """
 from __future__ import annotations
 
+import string
 import subprocess
 import tempfile
 from pathlib import Path
@@ -72,14 +73,22 @@ def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -
         if out.returncode != 0 or not (work / "out.txt").exists():
             raise SimulationError(f"vvp failed on {vfile.name}:\n{out.stderr.strip()}")
         rows = [line.split() for line in (work / "out.txt").read_text().splitlines() if line]
+    return decode_outputs(bench, rows, n, base=16, language="Verilog")
+
+
+def decode_outputs(bench: Bench, rows: list, n: int, base: int, language: str) -> dict:
+    """{output: array} from a testbench's text rows (one column per output, in `base` digits);
+    an undefined digit (x, z, U, X, ...) is an error naming the output and the step."""
     if len(rows) != n:
-        raise SimulationError(f"the Verilog testbench wrote {len(rows)} rows, expected {n}")
+        raise SimulationError(f"the {language} testbench wrote {len(rows)} rows, expected {n}")
+    digits = set(string.hexdigits if base == 16 else "01")
     result = {}
     for j, (k, tpl) in enumerate(bench.outputs.items()):
         raw = [r[j] for r in rows]
-        if any(c in "xXzZ" for s in raw for c in s):
-            bad = next(t for t, s in enumerate(raw) if any(c in "xXzZ" for c in s))
-            raise SimulationError(f"output {k!r} is undefined (x/z) at step {bad} in the Verilog")
-        vals = np.array([int(s, 16) for s in raw], dtype=port_dtype(tpl))
+        bad = next((t for t, s in enumerate(raw) if set(s) - digits), None)
+        if bad is not None:
+            raise SimulationError(f"output {k!r} is undefined ({raw[bad][:16]}) at step {bad} in "
+                                  f"the {language}")
+        vals = np.array([int(s, base) for s in raw], dtype=port_dtype(tpl))
         result[k] = from_twos(vals, port_width(tpl)) if port_signed(tpl) else vals
     return result

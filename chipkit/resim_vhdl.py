@@ -13,8 +13,9 @@ import numpy as np
 
 from chipkit.convert import convert
 from chipkit.errors import SimulationError
-from chipkit.numerics import from_twos, to_twos, wrap_unsigned
-from chipkit.sim import HALF_PERIOD, Bench, port_dtype, port_signed, port_width
+from chipkit.numerics import to_twos, wrap_unsigned
+from chipkit.resim import decode_outputs
+from chipkit.sim import HALF_PERIOD, Bench, port_signed, port_width
 from chipkit.tools import need
 
 
@@ -100,15 +101,4 @@ def run_ghdl(bench: Bench, vectors: dict, vhdfile: str | Path | None = None) -> 
                 raise SimulationError(f"ghdl {step[0]} failed on {vhdfile.name}:\n"
                                       + "\n".join(out.stderr.strip().splitlines()[-8:]))
         rows = [line.split() for line in (work / "out.txt").read_text().splitlines() if line]
-    if len(rows) != n:
-        raise SimulationError(f"the VHDL testbench wrote {len(rows)} rows, expected {n}")
-    result = {}
-    for j, (k, tpl) in enumerate(bench.outputs.items()):
-        raw = [r[j] for r in rows]
-        bad = next((t for t, s in enumerate(raw) if set(s) - {"0", "1"}), None)
-        if bad is not None:
-            raise SimulationError(f"output {k!r} is undefined ({raw[bad]}) at step {bad} "
-                                  "in the VHDL")
-        vals = np.array([int(s, 2) for s in raw], dtype=port_dtype(tpl))
-        result[k] = from_twos(vals, port_width(tpl)) if port_signed(tpl) else vals
-    return result
+    return decode_outputs(bench, rows, n, base=2, language="VHDL")
