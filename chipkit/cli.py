@@ -143,8 +143,6 @@ def _report(r) -> str:
 
 
 def cmd_gemm(args) -> int:
-    import numpy as np
-
     from chipkit.backends.gemm import gemm
     from chipkit.config import ArrayConfig
 
@@ -159,12 +157,7 @@ def cmd_gemm(args) -> int:
     a, b = _operands(args)
     bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
     r = gemm(a, b, cfg, backend=args.backend, progress=bar)
-    if args.out is not None:
-        try:
-            with open(args.out, "wb") as f:  # this very path (np.save would append .npy)
-                np.save(f, r.product.astype(np.int32))
-        except OSError as e:
-            raise ConfigError(f"--out {args.out}: cannot write it ({e.strerror or e})") from None
+    _save_product(args.out, r.product)
     if args.json:
         print(json.dumps(r.to_json()))
     else:
@@ -172,6 +165,17 @@ def cmd_gemm(args) -> int:
         if args.out is not None:
             print(f"saved        {args.out} (int32 {r.m}x{r.n})")
     return 0 if r.match_golden else 1
+
+
+def _save_product(path, product) -> None:
+    """--out: C as int32 .npy at exactly this path (np.save would append .npy to a bare name)."""
+    if path is None:
+        return
+    try:
+        with open(path, "wb") as f:
+            np.save(f, product.astype(np.int32))
+    except OSError as e:
+        raise ConfigError(f"--out {path}: cannot write it ({e.strerror or e})") from None
 
 
 def _core_gemm(args, array) -> int:
@@ -183,9 +187,7 @@ def _core_gemm(args, array) -> int:
                           f"--array {array.rows}x{array.rows} --dataflow ws")
     a, b = _operands(args)
     r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend)
-    if args.out is not None:
-        with open(args.out, "wb") as f:
-            np.save(f, r.product.astype(np.int32))
+    _save_product(args.out, r.product)
     if args.json:
         print(json.dumps(r.to_json()))
     else:

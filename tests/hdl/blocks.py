@@ -139,3 +139,25 @@ CASES = [
     *(mac_case(s, m, w) for s in (False, True) for m, w in (("behavioral", 32), ("behavioral", 18),
                                                             ("baugh_wooley", 16))),
 ]
+
+
+def check_array_run(cfg, simulate, a, b):
+    """Run A @ B on the converted array `cfg` through `simulate(bench, vectors)` (Icarus, GHDL or
+    Verilator): all folds in one run after a reset step. c_out and c_valid must equal the fast
+    model's at every step, and the rows collected from them numpy's product."""
+    from chipkit.backends import rtl
+    from chipkit.hdl.array import array_bench
+    from chipkit.models import fast, golden
+    from chipkit.models.schedule import build, collect
+
+    s = build(a, b, cfg)
+    vec = rtl.vectors(s)
+    assert len(vec["reset"]) == s.cycles + 1 and vec["reset"][0] == 1
+    got = simulate(array_bench(cfg), vec)
+    c_out = rtl.unpack_lanes(got["c_out"][1:], cfg.cols).reshape(s.folds, s.steps, cfg.cols)
+    c_valid = got["c_valid"][1:].reshape(s.folds, s.steps)
+    want = fast.run(s)
+    np.testing.assert_array_equal(c_valid, want.c_valid)
+    np.testing.assert_array_equal(c_out, want.c_out)
+    np.testing.assert_array_equal(collect(s, c_out, c_valid), golden.gemm(a, b))
+    return got

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from blocks import check_array_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from myhdl import ResetSignal, Signal, intbv
@@ -14,7 +15,7 @@ from chipkit.convert import convert, lint_verilog
 from chipkit.errors import ChipkitError
 from chipkit.hdl.array import array_bench, os_array, ws_array
 from chipkit.models import fast, golden
-from chipkit.models.schedule import build, collect
+from chipkit.models.schedule import build
 from chipkit.resim import run_iverilog
 from chipkit.resim_vhdl import run_ghdl
 
@@ -141,20 +142,9 @@ def converted_array(tmp_path_factory):
 
 
 def check_converted(cfg, simulate, hdlfile):
-    """One long run of every fold after a reset step; c_out and c_valid equal the fast model's at
-    every step, and the rows collected from them equal numpy's product."""
     r, c = cfg.rows, cfg.cols
     a, b = operands(np.random.default_rng(r * 10 + c), 2 * r + 1, 2 * r + 3, 2 * c - 1)
-    s = build(a, b, cfg)
-    vec = rtl.vectors(s)
-    assert len(vec["reset"]) == s.cycles + 1 and vec["reset"][0] == 1
-    got = simulate(array_bench(cfg), vec, hdlfile)
-    c_out = rtl.unpack_lanes(got["c_out"][1:], c).reshape(s.folds, s.steps, c)
-    c_valid = got["c_valid"][1:].reshape(s.folds, s.steps)
-    want = fast.run(s)
-    np.testing.assert_array_equal(c_valid, want.c_valid)
-    np.testing.assert_array_equal(c_out, want.c_out)
-    np.testing.assert_array_equal(collect(s, c_out, c_valid), golden.gemm(a, b))
+    check_array_run(cfg, lambda bench, vec: simulate(bench, vec, hdlfile), a, b)
 
 
 @pytest.mark.hdl
