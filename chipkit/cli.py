@@ -1,5 +1,5 @@
-"""The `chipkit` command: info, grade, gemm, bench, asm, disasm. A user's mistake prints one line
-and exits 2.
+"""The `chipkit` command: info, grade, gemm, bench, lockstep, asm, disasm. A user's mistake prints
+one line and exits 2.
 """
 from __future__ import annotations
 
@@ -212,6 +212,33 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_lockstep(args) -> int:
+    from chipkit import isa
+    from chipkit.config import CoreConfig
+    from chipkit.lockstep import run_lockstep
+
+    path = Path(args.program)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such program file")
+    if path.suffix in (".hex", ".bin"):
+        words = isa.load(path)
+    else:
+        try:
+            words = isa.assemble(path.read_text())
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not assembly text; give a .s file, or a program written "
+                              "by `chipkit asm -o PROG.hex` (or .bin)") from None
+    dram = None
+    if args.dram is not None:
+        dpath = Path(args.dram)
+        if not dpath.is_file():
+            raise ConfigError(f"--dram {dpath}: no such file (raw bytes, the DRAM from address 0)")
+        dram = np.frombuffer(dpath.read_bytes(), dtype=np.uint8)
+    run = run_lockstep(words, CoreConfig(lanes=args.lanes), dram, a=args.a, b=args.b)
+    print(json.dumps(run.to_json()) if args.json else run.summary())
+    return 0 if run.divergence is None else 1
+
+
 def cmd_asm(args) -> int:
     from chipkit import isa
 
@@ -268,6 +295,19 @@ def build_parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="simulated cycles per second: the fast model vs MyHDL")
     bn.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bn.set_defaults(func=cmd_bench)
+    ls = sub.add_parser("lockstep", help="run a core program on two backends; report the first "
+                        "cycle, instruction and memory row where they differ",
+                        description="Run an inference-core program on two backends side by side. "
+                        "Exit 0 when they agree, 1 when they diverge.")
+    ls.add_argument("program", help="assembly (.s), or a .hex / .bin program from `chipkit asm`")
+    ls.add_argument("--a", default="fast", help="the first backend: fast (default) or golden")
+    ls.add_argument("--b", default="golden", help="the second backend: golden (default) or fast")
+    ls.add_argument("--lanes", type=int, default=8, help="L: the core's L x L array (default 8)")
+    ls.add_argument("--dram", default=None, help="the initial DRAM image: a file of raw bytes "
+                    "from address 0 (default: zeros)")
+    ls.add_argument("--json", action="store_true", help="print one JSON object instead of a "
+                    "report")
+    ls.set_defaults(func=cmd_lockstep)
     a = sub.add_parser("asm", help="assemble an inference-core program (docs/isa.md)")
     a.add_argument("source", help="assembly text file")
     a.add_argument("-o", "--out", default=None,

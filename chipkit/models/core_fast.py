@@ -124,8 +124,7 @@ class FastCore:
         finished = sorted((j for j in self._in_flight() if j.done <= self.cycle),
                           key=lambda j: j.pc)
         for job in finished:
-            _Exec.__dict__["op_" + job.instr.op.mnemonic.replace(".", "_")](
-                _Exec(self.state, job.pc, job.instr))
+            self._apply(job)
             if job in self.dma:
                 self.dma.remove(job)
             elif job in self.mm:
@@ -134,6 +133,12 @@ class FastCore:
                 self.lw = None
             elif job is self.vec:
                 self.vec = None
+
+    def _apply(self, job: Job):
+        """A finished job's effect on the state (the golden semantics; chipkit.lockstep hooks
+        here to record what each instruction wrote)."""
+        _Exec.__dict__["op_" + job.instr.op.mnemonic.replace(".", "_")](
+            _Exec(self.state, job.pc, job.instr))
 
     def _unit_idle(self, unit: str) -> bool:
         return {"dma": not self.dma, "lw": self.lw is None, "mm": not self.mm,

@@ -1,0 +1,353 @@
+"""Lockstep: run one core program on two backends and report the first place they differ -- the
+cycle, the instruction, and the register or memory row and lane (`chipkit lockstep`).
+
+Every backend gives a Trace: per executed instruction, in program order, the cycle it issued, the
+cycle at whose end its results were in place, and the rows it wrote with their values then. The
+golden model has no cycles; its trace holds the values only. lockstep() walks the two traces'
+events in cycle order and returns the first Divergence (None when they agree). TRACERS names the
+backends; an RTL backend joins by adding a function `(words, cfg, dram) -> Trace` to it.
+
+Rows are keyed (memory, row): memory is "sram", "acc", "param", "scale", "lut", "w0"/"w1" (the
+weight buffers, row = K index) or "dram" (row = byte address, the value a 1-tuple of the byte).
+A row's value is a tuple of its lanes: ints, or (multiplier, shift) pairs for scale; a param
+entry is (m1, s1, m2, s2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chipkit import isa
+from chipkit.config import CoreConfig
+from chipkit.errors import ConfigError
+from chipkit.models.core import CoreState, ProgramError, _Exec, row_bytes
+from chipkit.models.core_fast import STALLS, FastCore, Job, footprint
+
+
+@dataclass
+class Step:
+    """One executed instruction: when it issued and finished (None where the backend has no
+    time, and `done` None for nop, sync, vshape and halt), the rows it wrote {(memory, row):
+    lanes}, and the stall cycles by cause the controller spent waiting to issue it (None if the
+    backend does not count them)."""
+
+    pc: int
+    issued: int | None = None
+    done: int | None = None
+    writes: dict = field(default_factory=dict)
+    stalls: dict | None = None
+
+
+@dataclass
+class Trace:
+    """A backend's run of a program: a Step per executed instruction, in program order, and its
+    final counters (golden: instructions, macs, dma_bytes; the cycle models add cycles,
+    array_busy and stall_<cause>)."""
+
+    backend: str
+    steps: list
+    counters: dict
+
+    @property
+    def timed(self) -> bool:
+        return any(s.issued is not None for s in self.steps)
+
+    @property
+    def cycles(self) -> int | None:
+        return self.counters.get("cycles")
+
+
+def _words(program) -> list[int]:
+    return isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
+
+
+def _dram_addresses(instr: isa.Instr, lanes: int) -> np.ndarray:
+    """The DRAM byte addresses a dma.st writes, row after row."""
+    a = instr.args
+    mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+    nbytes = row_bytes(mem, lanes)
+    stride = a["stride"] or nbytes
+    return (a["dram"] + np.arange(a["rows"])[:, None] * stride + np.arange(nbytes)).ravel()
+
+
+def written(instr: isa.Instr, writes: set, state: CoreState) -> dict:
+    """{(memory, row): lanes} now in `state` for the rows an instruction wrote (`writes` is its
+    footprint's, plus DRAM for a dma.st)."""
+    out = {}
+    for mem, row in writes:
+        if mem == "w":
+            for k, lanes in enumerate(state.w[row].tolist()):
+                out[f"w{row}", k] = tuple(lanes)
+        elif mem == "scale":
+            out[mem, row] = tuple(tuple(pair) for pair in state.mems[mem][row].tolist())
+        else:
+            out[mem, row] = tuple(state.mems[mem][row].tolist())
+    if instr.op.mnemonic == "dma.st":
+        for addr in _dram_addresses(instr, state.cfg.lanes).tolist():
+            out["dram", addr] = (int(state.dram[addr]),)
+    return out
+
+
+def trace_golden(program, cfg: CoreConfig, dram=None) -> Trace:
+    """The golden model's trace: chipkit.models.core.run, recording each instruction's writes."""
+    words = _words(program)
+    state = CoreState.fresh(cfg, dram)
+    steps = []
+    for pc, word in enumerate(words):
+        try:
+            instr = isa.decode(word)
+        except isa.DecodeError as e:
+            raise ProgramError(f"pc {pc}: {e}") from None
+        state.counters["instructions"] += 1
+        if instr.op.mnemonic == "halt":
+            steps.append(Step(pc))
+            return Trace("golden", steps, dict(state.counters))
+        _, writes = footprint(instr, state)
+        method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
+        if method is not None:
+            method(_Exec(state, pc, instr))
+        steps.append(Step(pc, writes=written(instr, writes, state)))
+    last = isa.disassemble([words[-1]]).strip() if words else "nothing"
+    raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
+                       f"{last}); end it with `halt`")
+
+
+def trace_fast(program, cfg: CoreConfig, dram=None, core: type = FastCore) -> Trace:
+    """The cycle model's trace: `core` (FastCore, or a subclass of it) runs unchanged; its issues
+    and finished jobs are recorded as they happen."""
+    steps: dict[int, Step] = {}
+    seen = {s: 0 for s in STALLS}
+
+    class Tracing(core):
+        def _issue(self, instr):
+            now = {s: self.counters[f"stall_{s}"] for s in STALLS}
+            stalls = {s: now[s] - seen[s] for s in STALLS if now[s] != seen[s]}
+            seen.update(now)
+            steps[self.pc] = Step(self.pc, issued=self.cycle, stalls=stalls)
+            super()._issue(instr)
+
+        def _apply(self, job: Job):
+            super()._apply(job)
+            steps[job.pc].done = self.cycle
+            steps[job.pc].writes = written(job.instr, job.writes, self.state)
+
+    run = Tracing(cfg, program, dram).run()
+    name = "fast" if core is FastCore else core.__name__
+    return Trace(name, [steps[pc] for pc in sorted(steps)], dict(run.counters))
+
+
+#: backend name -> tracer(program, cfg, dram) -> Trace
+TRACERS = {"golden": trace_golden, "fast": trace_fast}
+
+
+@dataclass
+class Divergence:
+    """The first difference between two traces.
+
+    kind -- "issue" or "done" (a cycle differs: a_value, b_value are the cycles), "write" (a row
+            differs: memory, row, lane, and the lane's value in each; None where a backend did not
+            write the row, lane None then and the values are the whole rows), "missing" (one
+            backend stopped before this instruction), "counter" (a final counter differs)
+    cycle -- the first cycle at which the two differ (None if neither backend is timed)
+    stalls -- for a timing divergence, the stall cycles by cause the controller spent before
+              issuing the instruction, where they differ: cause -> (a, b)
+    """
+
+    a: str
+    b: str
+    pc: int
+    instr: str
+    kind: str
+    cycle: int | None
+    a_value: object = None
+    b_value: object = None
+    memory: str | None = None
+    row: int | None = None
+    lane: int | None = None
+    a_row: tuple | None = None
+    b_row: tuple | None = None
+    a_step: Step | None = None
+    b_step: Step | None = None
+    counter: str | None = None
+    stalls: dict = field(default_factory=dict)
+
+    def where(self) -> str:
+        if self.memory == "dram":
+            return f"DRAM byte {self.row} (0x{self.row:x})"
+        return f"{self.memory.upper()} row {self.row}" + (
+            f", lane {self.lane}" if self.lane is not None else "")
+
+    def __str__(self) -> str:
+        a, b = self.a, self.b
+        at = f"cycle {self.cycle}, " if self.cycle is not None else ""
+        lines = [f"{a} and {b} diverge at {at}pc {self.pc}: {self.instr}"]
+        if self.kind == "write":
+            def says(name, v):
+                return f"{name} did not write it" if v is None else f"{name} wrote {v}"
+            lines.append(f"  {self.where()}: {says(a, self.a_value)}, {says(b, self.b_value)}")
+        elif self.kind == "issue":
+            lines.append(f"  issue: {a} issued it at cycle {self.a_value}, {b} at cycle "
+                         f"{self.b_value}")
+        elif self.kind == "done":
+            lines.append(f"  done: its results were in place at the end of cycle {self.a_value} "
+                         f"on {a}, {self.b_value} on {b}")
+        elif self.kind == "missing":
+            ran, stopped = (a, b) if self.a_step is not None else (b, a)
+            lines.append(f"  {ran} executed it, {stopped} stopped before it")
+        else:
+            lines.append(f"  counter {self.counter}: {a} {self.a_value:,}, {b} {self.b_value:,} "
+                         "(every instruction's timing and writes agreed)")
+        if self.kind in ("write", "done", "missing"):
+            lines += self._timing()
+        if self.stalls:
+            lines.append("  stall cycles before it issued: " + "; ".join(
+                f"{k} {va} on {a}, {vb} on {b}" for k, (va, vb) in self.stalls.items()))
+        return "\n".join(lines)
+
+    def _timing(self) -> list[str]:
+        """When the instruction issued and finished on each timed backend (one line)."""
+        timed = [(name, s) for name, s in ((self.a, self.a_step), (self.b, self.b_step))
+                 if s is not None and s.issued is not None]
+        if not timed:
+            return []
+        def when(s, done=True):
+            return f"issued at cycle {s.issued}" + (
+                f", done at {s.done}" if done and s.done is not None else "")
+        done = self.kind != "done"  # a done divergence has just said when each finished
+        if len(timed) == 2 and when(timed[0][1], done) == when(timed[1][1], done):
+            return [f"  {when(timed[0][1], done)} on both"]
+        return ["  " + "; ".join(f"{when(s, done)} on {name}" for name, s in timed)]
+
+    def to_json(self) -> dict:
+        step = lambda s: None if s is None else {"issued": s.issued, "done": s.done}  # noqa: E731
+        return {"a": self.a, "b": self.b, "pc": self.pc, "instr": self.instr, "kind": self.kind,
+                "cycle": self.cycle, "memory": self.memory, "row": self.row, "lane": self.lane,
+                "a_value": self.a_value, "b_value": self.b_value, "a_row": self.a_row,
+                "b_row": self.b_row, "counter": self.counter, "a_step": step(self.a_step),
+                "b_step": step(self.b_step),
+                "stalls": {k: list(v) for k, v in self.stalls.items()}}
+
+
+def _stalls_through(t: Trace, i: int) -> dict | None:
+    """Stall cycles by cause the controller spent before issuing steps 0..i (None: not counted)."""
+    total: dict = {}
+    for s in t.steps[:i + 1]:
+        if s.stalls is None:
+            return None
+        for k, v in s.stalls.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _first_write(sa: Step, sb: Step) -> dict:
+    """The first (memory, row, lane) where two steps' writes differ, as Divergence fields."""
+    for key in sorted(sa.writes.keys() | sb.writes.keys()):
+        ra, rb = sa.writes.get(key), sb.writes.get(key)
+        if ra == rb:
+            continue
+        out = {"memory": key[0], "row": key[1], "a_row": ra, "b_row": rb, "a_value": ra,
+               "b_value": rb}
+        if ra is not None and rb is not None:
+            lane = next((i for i, (x, y) in enumerate(zip(ra, rb)) if x != y), min(len(ra),
+                                                                                  len(rb)))
+            out.update(lane=lane, a_value=ra[lane] if lane < len(ra) else None,
+                       b_value=rb[lane] if lane < len(rb) else None)
+        return out
+    return {}
+
+
+def lockstep(a: Trace, b: Trace, words) -> Divergence | None:
+    """The first divergence between traces `a` and `b` of the program `words` (or assembly text):
+    the earliest cycle at which one issued, finished or wrote something the other did not (in
+    program order when neither is timed; a finish after an issue in the same cycle), then the
+    final counters both have; None when they agree."""
+    words = _words(words)
+    timed = a.timed or b.timed
+    names = ((a.backend, b.backend) if a.backend != b.backend
+             else (f"{a.backend} (a)", f"{b.backend} (b)"))
+    found = []
+
+    def add(i: int, cycle, order: int, **kw):
+        sa = a.steps[i] if i < len(a.steps) else None
+        sb = b.steps[i] if i < len(b.steps) else None
+        pc = (sa or sb).pc
+        d = Divergence(*names, pc, isa.disassemble([words[pc]]).strip(),
+                       cycle=cycle if timed else None, a_step=sa, b_step=sb, **kw)
+        at = cycle if cycle is not None else float("inf")
+        found.append(((at, order, i) if timed else (i, order), d))
+
+    for i in range(max(len(a.steps), len(b.steps))):
+        if i >= len(a.steps) or i >= len(b.steps):
+            s = a.steps[i] if i < len(a.steps) else b.steps[i]
+            add(i, s.issued, 0, kind="missing")
+            break
+        sa, sb = a.steps[i], b.steps[i]
+        if sa.pc != sb.pc:
+            raise ConfigError(f"the traces are of different programs: step {i} is pc {sa.pc} on "
+                              f"{a.backend}, pc {sb.pc} on {b.backend}")
+        if None not in (sa.issued, sb.issued) and sa.issued != sb.issued:
+            add(i, min(sa.issued, sb.issued), 0, kind="issue", a_value=sa.issued,
+                b_value=sb.issued)
+        if None not in (sa.done, sb.done) and sa.done != sb.done:
+            add(i, min(sa.done, sb.done), 1, kind="done", a_value=sa.done, b_value=sb.done)
+        elif sa.writes != sb.writes:
+            when = [x for x in (sa.done, sb.done) if x is not None] or [
+                x for x in (sa.issued, sb.issued) if x is not None] or [None]
+            add(i, when[0], 1, kind="write", **_first_write(sa, sb))
+    if found:
+        key, d = min(found, key=lambda f: f[0])
+        if d.kind in ("issue", "done"):
+            sa, sb = _stalls_through(a, key[2]), _stalls_through(b, key[2])
+            if sa is not None and sb is not None:
+                causes = dict.fromkeys([*STALLS, *sa, *sb])
+                d.stalls = {k: (sa.get(k, 0), sb.get(k, 0)) for k in causes
+                            if sa.get(k, 0) != sb.get(k, 0)}
+        return d
+    for k in a.counters:
+        if k in b.counters and a.counters[k] != b.counters[k]:
+            last = len(a.steps) - 1
+            add(last, a.cycles or b.cycles, 2, kind="counter", counter=k,
+                a_value=a.counters[k], b_value=b.counters[k])
+            return found[0][1]
+    return None
+
+
+@dataclass
+class LockstepRun:
+    """Two backends' traces of one program and their first divergence (None: they agree)."""
+
+    a: Trace
+    b: Trace
+    divergence: Divergence | None
+
+    @property
+    def cycles(self) -> int | None:
+        return self.a.cycles if self.a.cycles is not None else self.b.cycles
+
+    def summary(self) -> str:
+        if self.divergence is not None:
+            return str(self.divergence)
+        n = len(self.a.steps)
+        return f"no divergence in {n} instructions" + (
+            f", {self.cycles:,} cycles" if self.cycles is not None else
+            " (neither backend counts cycles)")
+
+    def to_json(self) -> dict:
+        return {"a": self.a.backend, "b": self.b.backend, "diverged": self.divergence is not None,
+                "instructions": len(self.a.steps), "cycles": self.cycles,
+                "divergence": None if self.divergence is None else self.divergence.to_json()}
+
+
+def run_lockstep(program, cfg: CoreConfig, dram=None, a: str = "fast",
+                 b: str = "golden") -> LockstepRun:
+    """Run `program` (words or assembly text) from the DRAM image `dram` on backends `a` and `b`
+    (names in TRACERS) and compare them."""
+    for name in (a, b):
+        if name not in TRACERS:
+            raise ConfigError(f"unknown backend {name!r} for lockstep; choose from "
+                              f"{', '.join(TRACERS)}")
+    words = _words(program)
+    ta, tb = TRACERS[a](words, cfg, dram), TRACERS[b](words, cfg, dram)
+    ta.backend, tb.backend = a, b
+    return LockstepRun(ta, tb, lockstep(ta, tb, words))
