@@ -13,6 +13,12 @@ What is measured, honestly:
   conversion included, `verilator_built` whether it had to compile), then the median of a few
   whole-GEMM runs, each counting Python's packing of the vectors and the process start;
   `verilator_loop_cycles_per_s` is the harness's own step loop. Outputs checked too.
+
+The core (`core_vs_scalesim_ws`): a few GEMMs compiled for the inference core
+(chipkit.compiler.gemm), operands starting and ending in DRAM, run on the core's cycle model; each
+row's ratio is the core's cycles over SCALE-Sim's WS compute cycles on an L x L array, and their
+geometric mean. The core's simulator speeds (fast vs MyHDL, Verilator vs MyHDL) go in
+core_speed(), once the core's RTL backend exists.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 
 from chipkit import tools
-from chipkit.config import ArrayConfig
+from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import SimulationError
 from chipkit.models import fast
 from chipkit.models.schedule import Schedule, build
@@ -38,6 +44,10 @@ MYHDL_PE_CYCLES_PER_S = 150_000
 FAST_REPEATS = 5
 #: arrays that also get a Verilator column when Verilator is installed (a build takes a few s, once)
 VERILATOR_ARRAYS = ("8x8",)
+#: (L, (M, N, K)): the core GEMMs of the core_vs_scalesim_ws rows (M >= 2L: a few rows of A
+#: stream through each weight tile), on CoreConfig(lanes=L)'s default DRAM
+CORE_CASES = tuple((lanes, gemm) for lanes in (4, 8)
+                   for gemm in ((16, 32, 32), (32, 64, 64), (64, 64, 64)))
 
 
 def first_folds(s: Schedule, folds: int) -> Schedule:
@@ -161,4 +171,52 @@ def report(runs: list[dict]) -> str:
                      f"{r['verilator_loop_cycles_per_s']:,.0f} cyc/s on {r['array']} "
                      f"{r['dataflow']}); binary {'built' if r['verilator_built'] else 'cached'}, "
                      f"{r['verilator_build_s']:.1f} s incl. conversion; outputs checked.")
+    return "\n".join(lines)
+
+
+def core_vs_scalesim(cases=None, seed: int = 0) -> dict:
+    """`core_vs_scalesim_ws`: a row per (L, (M, N, K)) in `cases` (default CORE_CASES) -- the
+    GEMM compiled for the core CoreConfig(lanes=L), run on the cycle model, its cycles over
+    SCALE-Sim's WS count on an L x L array -- and the geometric mean of the ratios."""
+    from chipkit.backends.core_gemm import core_gemm
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for lanes, (m, n, k) in cases or CORE_CASES:
+        cfg = CoreConfig(lanes=lanes)
+        r = core_gemm(rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n)), cfg)
+        if not r.match_golden:
+            raise SimulationError(f"bench: the core's product differs from numpy's on {r.array} "
+                                  f"{m}x{n}x{k}; run the tests (pytest tests/backends)")
+        rows.append({"core": r.array, "gemm": f"{m}x{n}x{k}", "m": m, "n": n, "k": k,
+                     "dma_bytes_per_cycle": cfg.dma_bytes_per_cycle,
+                     "dram_latency": cfg.dram_latency, "instructions": r.instructions,
+                     "cycles": r.cycles, "scalesim_ws_cycles": r.scalesim_cycles,
+                     "ratio": r.cycles / r.scalesim_cycles})
+    return {"rows": rows, "geomean": statistics.geometric_mean(r["ratio"] for r in rows)}
+
+
+def core_speed() -> list[dict]:
+    """The core's simulator speeds on one program: `fast_vs_myhdl` (the cycle model vs the MyHDL
+    core) and `verilator_vs_myhdl` (our goal: >= 300x). Not measured yet: they need the core's
+    RTL backend (chipkit.backends.core_rtl); rows go here, one per core size, and into
+    report_core()."""
+    return []
+
+
+def report_core(core: dict, speed: list[dict] | None = None) -> str:
+    """The core_vs_scalesim_ws rows as a table, the geometric mean under them."""
+    lines = [f"{'core':5s} {'GEMM':>9s} {'instr':>6s} {'cycles':>8s} {'SCALE-Sim WS':>12s} "
+             f"{'core/SCALE-Sim':>14s}"]
+    for r in core["rows"]:
+        lines.append(f"{r['core']:5s} {r['gemm']:>9s} {r['instructions']:>6,} {r['cycles']:>8,} "
+                     f"{r['scalesim_ws_cycles']:>12,} {r['ratio']:>14.3f}")
+    lines.append(f"{'geometric mean':>44s} {core['geomean']:>14.3f}")
+    r = core["rows"][0]
+    lines.append(f"core: the GEMM compiled for the inference core, operands from and back to DRAM "
+                 f"({r['dma_bytes_per_cycle']} B/cycle, latency {r['dram_latency']}), on its "
+                 "cycle model.")
+    lines.append("SCALE-Sim WS: the array's compute only, fill and drain paid every fold; the core "
+                 "streams tile after tile (the next weights load while one streams) but waits "
+                 "for its DMA.")
     return "\n".join(lines)

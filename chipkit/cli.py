@@ -205,10 +205,13 @@ def _core_gemm(args, array) -> int:
 
 
 def cmd_bench(args) -> int:
-    from chipkit.bench import bench, report
+    from chipkit.bench import bench, core_speed, core_vs_scalesim, report, report_core
 
-    runs = bench()
-    print(json.dumps({"runs": runs}) if args.json else report(runs))
+    runs, core, speed = bench(), core_vs_scalesim(), core_speed()
+    if args.json:
+        print(json.dumps({"runs": runs, "core_vs_scalesim_ws": core, "core_speed": speed}))
+    else:
+        print(report(runs) + "\n\n" + report_core(core, speed))
     return 0
 
 
@@ -292,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=0, help="seed of the random operands (default 0)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     m.set_defaults(func=cmd_gemm)
-    bn = sub.add_parser("bench", help="simulated cycles per second: the fast model vs MyHDL")
+    bn = sub.add_parser("bench", help="simulated cycles per second: the fast model vs MyHDL; the "
+                        "core's cycles vs SCALE-Sim WS")
     bn.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bn.set_defaults(func=cmd_bench)
     ls = sub.add_parser("lockstep", help="run a core program on two backends; report the first "

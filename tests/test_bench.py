@@ -1,6 +1,8 @@
 """`chipkit bench`: the shape of what it reports (no timing is asserted: machines differ), the
-fold sub-range it falls back to, and that it refuses to report on an RTL that disagrees."""
+fold sub-range it falls back to, that it refuses to report on an RTL that disagrees, and the
+core's cycles against SCALE-Sim's WS count, recomputed here."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,9 +10,11 @@ import pytest
 from chipkit import bench as bm
 from chipkit.backends import rtl
 from chipkit.cli import main
-from chipkit.config import ArrayConfig
+from chipkit.compiler.gemm import compile_gemm
+from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import SimulationError
-from chipkit.models import fast
+from chipkit.models import core_fast, fast
+from chipkit.models.cycles import scalesim_cycles
 from chipkit.models.schedule import build
 
 ROW = {"array", "dataflow", "gemm", "folds", "cycles", "fast_seconds", "fast_cycles_per_s",
@@ -68,18 +72,71 @@ def test_an_rtl_that_disagrees_is_not_benchmarked(monkeypatch):
 def test_cli(monkeypatch, capsys, as_json):
     monkeypatch.setattr(bm, "CASES", (("2x2", "ws"), ("3x2", "os")))
     monkeypatch.setattr(bm, "GEMM", (4, 4, 4))
+    monkeypatch.setattr(bm, "CORE_CASES", ((2, (4, 6, 5)), (4, (8, 8, 8))))
     assert main(["bench", "--json"] if as_json else ["bench"]) == 0
     out = capsys.readouterr().out
     if as_json:
         d = json.loads(out)
-        assert list(d) == ["runs"] and [r["array"] for r in d["runs"]] == ["2x2", "3x2"]
+        assert list(d) == ["runs", "core_vs_scalesim_ws", "core_speed"]
+        assert [r["array"] for r in d["runs"]] == ["2x2", "3x2"]
         assert all(set(r) == ROW for r in d["runs"])
+        core = d["core_vs_scalesim_ws"]
+        assert [(r["core"], r["gemm"]) for r in core["rows"]] == [("2x2", "4x6x5"),
+                                                                  ("4x4", "8x8x8")]
+        assert all(set(r) == CORE_ROW for r in core["rows"]) and core["geomean"] > 0
+        assert d["core_speed"] == []  # the core's RTL speeds: not measured yet
     else:
         lines = out.splitlines()
         assert "fast cyc/s" in lines[0] and "MyHDL cyc/s" in lines[0]
         assert lines[1].startswith("2x2    ws       4x4x4") and "(4/4)" in lines[1]
         assert lines[2].startswith("3x2    os       4x4x4") and lines[2].endswith("x")
         assert "incl. elaboration" in lines[3]
+        assert lines[4] == "" and "SCALE-Sim WS" in lines[5] and "core/SCALE-Sim" in lines[5]
+        assert lines[6].split()[:2] == ["2x2", "4x6x5"] and lines[7].split()[:2] == ["4x4",
+                                                                                  "8x8x8"]
+        assert lines[8].strip().startswith("geometric mean")
+
+
+CORE_ROW = {"core", "gemm", "m", "n", "k", "dma_bytes_per_cycle", "dram_latency",
+            "instructions", "cycles", "scalesim_ws_cycles", "ratio"}
+
+
+def test_core_vs_scalesim_rows_are_the_measured_ratios():
+    """Recomputed here from the compiler, the cycle model and SCALE-Sim's formula (the core's
+    timing does not depend on the operands' values, so ones will do)."""
+    cases = ((2, (4, 6, 5)), (4, (8, 8, 8)), (4, (12, 16, 4)))
+    core = bm.core_vs_scalesim(cases)
+    ratios = []
+    for r, (lanes, (m, n, k)) in zip(core["rows"], cases, strict=True):
+        cfg = CoreConfig(lanes=lanes)
+        prog = compile_gemm(np.ones((m, k), np.int64), np.ones((k, n), np.int64), cfg)
+        run = core_fast.run(prog.words, cfg, prog.dram)
+        ws = scalesim_cycles(m, n, k, ArrayConfig(lanes, lanes, "ws"))
+        assert (r["core"], r["gemm"], r["m"], r["n"], r["k"]) == (f"{lanes}x{lanes}",
+                                                                  f"{m}x{n}x{k}", m, n, k)
+        assert (r["cycles"], r["scalesim_ws_cycles"], r["instructions"]) == (
+            run.cycles, ws, len(prog.words))
+        assert r["ratio"] == run.cycles / ws
+        ratios.append(run.cycles / ws)
+    assert core["geomean"] == pytest.approx(np.exp(np.mean(np.log(ratios))), rel=1e-12)
+    assert min(ratios) < core["geomean"] < max(ratios)
+
+
+def test_core_cases_are_the_issues_shapes():
+    assert {lanes for lanes, _ in bm.CORE_CASES} == {4, 8}
+    assert all(m >= 2 * lanes for lanes, (m, _, _) in bm.CORE_CASES)
+    assert {f"{m}x{n}x{k}" for _, (m, n, k) in bm.CORE_CASES} >= {"16x32x32", "32x64x64",
+                                                                  "64x64x64"}
+
+
+def test_a_core_that_computes_wrong_is_not_benchmarked(monkeypatch):
+    from chipkit.backends import core_gemm
+
+    real = core_gemm.core_gemm
+    monkeypatch.setattr(core_gemm, "core_gemm",
+                        lambda *a, **kw: replace(real(*a, **kw), match_golden=False))
+    with pytest.raises(SimulationError, match="core's product differs from numpy's on 2x2 4x6x5"):
+        bm.core_vs_scalesim(((2, (4, 6, 5)),))
 
 
 @pytest.mark.hdl
