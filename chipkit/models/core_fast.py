@@ -10,7 +10,8 @@ below are the specification the RTL of the core must meet cycle for cycle.
     lw                L cycles; needs its weight buffer free of any unfinished mm
     mm                streams one row per cycle (busy `rows` cycles); its results are in ACC
                       rows + 2L - 2 cycles after issue; needs its weight buffer loaded
-    vector ops        per logical row: passes x chunks cycles, plus divider / square-root cycles
+    vector ops        rows x (passes x chunks + extra) + VECTOR_LATENCY cycles (vtrans: + L), see
+                      vector_cycles; chipkit.hdl.vector_unit is the RTL that takes them
     sync, halt        wait for the named (all) units to finish
 """
 from __future__ import annotations
@@ -23,13 +24,32 @@ from chipkit.config import CoreConfig
 from chipkit.models.core import CoreState, ProgramError, _Exec, row_bytes
 
 DMA_QUEUE = 4
-DIV_CYCLES = 32  # a radix-2 divider: one quotient bit per cycle
-SQRT_CYCLES = 28  # the bit-serial square root of LayerNorm: one result bit per cycle
-#: vector ops: (passes over each logical row's chunks, divider cycles per row, sqrt cycles per row)
-VECTOR_COST = {"vrq": (1, 0, 0), "vadd": (1, 0, 0), "vrelu": (1, 0, 0), "vgelu": (1, 0, 0),
-               "vmove": (1, 0, 0), "vtrans": (1, 0, 0), "vsoftmax": (3, DIV_CYCLES, 0),
-               "vlnorm": (3, DIV_CYCLES, SQRT_CYCLES)}
+# The vector unit (chipkit.hdl.vector_unit) reads one memory row (chunk) a cycle; each pass over a
+# logical row takes `chunks` cycles. Softmax and LayerNorm also spend, per logical row, these
+# cycles between their second and third pass; the divider and the square root are radix 2 and
+# restoring: one quotient (root) bit a cycle, as many cycles as the result has bits.
+VECTOR_DRAIN = 1  # the second pass's last chunk is still in the pipeline: its sum lands here
+SOFTMAX_DIV_CYCLES = 16  # 2^30 // sum(e): sum >= 2^15 (the max's e), so the quotient is <= 2^15
+LN_VAR_DIV_CYCLES = 38  # q = ssq // d, d = chunks * L: q = d^2 * variance < 2^24 * 2^14
+SQRT_CYCLES = 27  # sigma = isqrt(q << 16): q << 16 < 2^54, so 27 root bits
+LN_RECIP_DIV_CYCLES = 33  # 2^40 // sigma: sigma >= 2^8 unless 0 (then r is unused), r <= 2^32
+#: vector ops: (passes over each logical row's chunks, extra cycles per logical row)
+VECTOR_COST = {"vrq": (1, 0), "vadd": (1, 0), "vrelu": (1, 0), "vgelu": (1, 0), "vmove": (1, 0),
+               "vtrans": (1, 0), "vsoftmax": (3, VECTOR_DRAIN + SOFTMAX_DIV_CYCLES),
+               "vlnorm": (3, VECTOR_DRAIN + LN_VAR_DIV_CYCLES + SQRT_CYCLES
+                          + LN_RECIP_DIV_CYCLES)}
 VECTOR_LATENCY = 2  # pipeline stages between reading a chunk and writing its result
+
+
+def vector_cycles(op: str, rows: int, chunks: int, lanes: int) -> int:
+    """Cycles the vector unit is busy with `op` on `rows` logical rows of `chunks` memory rows:
+    rows * (passes * chunks + extra) + VECTOR_LATENCY, and for vtrans L more (the transpose
+    buffer's last block is written out after the last read)."""
+    passes, extra = VECTOR_COST[op]
+    return (rows * (passes * chunks + extra) + VECTOR_LATENCY
+            + (lanes if op == "vtrans" else 0))
+
+
 STALLS = ("dma_queue_full", "lw_busy", "mm_busy", "vec_busy", "weights_not_loaded",
           "weight_buffer_in_use", "sync", "halt")
 
@@ -156,9 +176,8 @@ class FastCore:
             return a["rows"] + 2 * L - 2
         if op == "vshape":
             return 1
-        passes, div, sqrt = VECTOR_COST[op]
         rows, chunks, _ = self.state.shape
-        return rows * (passes * chunks + div + sqrt) + VECTOR_LATENCY
+        return vector_cycles(op, rows, chunks, L)
 
     # --- the controller -------------------------------------------------------------------
     def _blocked(self, instr: isa.Instr) -> str | None:
