@@ -67,8 +67,8 @@ class _Layout:
     kp: int
     np_: int
 
-    def dma_cycles(self, nbytes: int) -> int:  # the cycle model's DMA time
-        return self.cfg.dram_latency + ceil(nbytes / self.cfg.dma_bytes_per_cycle)
+    def dma_cycles(self, rows: int, row_bytes: int) -> int:  # the cycle model's DMA time
+        return self.cfg.dram_latency + rows * ceil(row_bytes / self.cfg.dma_bytes_per_cycle)
 
 
 @dataclass
@@ -112,7 +112,7 @@ def _first_group(lay: _Layout, rows: int) -> int:
     loading the next slice of A and their weight tiles (1 if no group keeps up)."""
     L = lay.cfg.lanes
     for g in range(1, lay.nf + 1):
-        if lay.dma_cycles(rows * L) + lay.dma_cycles(g * L * L) <= g * rows:
+        if lay.dma_cycles(rows, L) + lay.dma_cycles(g * L, L) <= g * rows:
             return g
     return 1
 
@@ -195,7 +195,7 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
     prog = []
 
     def cost(keys):  # DMA cycles of these loads, merged
-        return sum(lay.dma_cycles(d["rows"] * L) for d in _merged([load(k) for k in keys]))
+        return sum(lay.dma_cycles(d["rows"], L) for d in _merged([load(k) for k in keys]))
 
     def issue(i: int):
         """After the sync that opens span i: the loads of the next spans that need them."""
@@ -204,7 +204,7 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
             return
         end = spans[todo[0]][0]  # the next sync: these steps stream meanwhile
         budget = sum(st.nr for st in steps[spans[i][0]:end]) - L - 4 - sum(
-            lay.dma_cycles(nr * 4 * L) for st in steps[max(spans[i][0] - 1, 0):end - 1]
+            lay.dma_cycles(nr, 4 * L) for st in steps[max(spans[i][0] - 1, 0):end - 1]
             for _, _, nr in st.stores)
         keys = []
         for n, j in enumerate(todo):

@@ -6,7 +6,9 @@ unit finishes; a program whose units touch the same rows without a `sync` in bet
 a race, so for every accepted program the final state equals the golden model's. The timing rules
 below are the specification the RTL of the core must meet cycle for cycle.
 
-    dma.ld / dma.st   queue (4 deep); each takes latency + ceil(bytes / bandwidth) cycles, in order
+    dma.ld / dma.st   queue (4 deep), in order; each waits the DRAM latency, then moves one row in
+                      ceil(row bytes / bandwidth) cycles (at most one on-chip row per cycle):
+                      latency + rows * ceil(row bytes / bandwidth) cycles
     lw                L cycles; needs its weight buffer free of any unfinished mm
     mm                streams one row per cycle (busy `rows` cycles); its results are in ACC
                       rows + 2L - 2 cycles after issue; needs its weight buffer loaded
@@ -168,8 +170,8 @@ class FastCore:
         a, op, L = instr.args, instr.op.mnemonic, self.cfg.lanes
         if op in ("dma.ld", "dma.st"):
             mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
-            nbytes = a["rows"] * row_bytes(mem, L)
-            return self.cfg.dram_latency + ceil(nbytes / self.cfg.dma_bytes_per_cycle)
+            beats = ceil(row_bytes(mem, L) / self.cfg.dma_bytes_per_cycle)
+            return self.cfg.dram_latency + a["rows"] * beats
         if op == "lw":
             return L
         if op == "mm":

@@ -282,8 +282,10 @@ def program_config(draw) -> CoreConfig:
 
 
 @st.composite
-def random_programs(draw, cfg: CoreConfig | None = None, max_actions: int = 30):
-    """(cfg, program text, DRAM image as uint8) of a random valid, race-free program."""
+def random_programs(draw, cfg: CoreConfig | None = None, max_actions: int = 30,
+                    actions=ACTIONS):
+    """(cfg, program text, DRAM image as uint8) of a random valid, race-free program made of
+    `actions` (a subset of ACTIONS)."""
     if cfg is None:
         cfg = program_config(draw)
     lay = _layout(cfg)
@@ -292,7 +294,7 @@ def random_programs(draw, cfg: CoreConfig | None = None, max_actions: int = 30):
                          f"{cfg} has {cfg.dram_bytes}")
     dram = _dram(cfg, lay, draw(st.integers(0, 2**32 - 1)))
     gen = _Gen(draw, cfg, lay)
-    for kind in draw(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=max_actions)):
+    for kind in draw(st.lists(st.sampled_from(actions), min_size=1, max_size=max_actions)):
         gen.act(kind)
     gen.lines.append("halt")
     return cfg, "\n".join(gen.lines) + "\n", dram

@@ -1,0 +1,159 @@
+"""The RTL backends of the inference core: a program run on the MyHDL core (chipkit.hdl.core), or on
+its Verilog compiled by Verilator, giving the same final state and counters as the cycle model.
+
+Every run goes through the core's host port the same way: reset, write the program and the DRAM
+image, pulse `start`, clock until `halted`, read the memories and counters back. The program is
+first checked by the cycle model (chipkit.models.core_fast), which names the program counter and
+the instruction of an illegal program; the hardware itself does not police programs.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from myhdl import ResetSignal, Signal, StopSimulation, instance, intbv
+
+from chipkit import isa
+from chipkit.config import CoreConfig
+from chipkit.errors import ConfigError
+from chipkit.hdl.core import COUNTERS, HOST_COUNTERS, HOST_DRAM, HOST_IMEM, core, words_per_row
+from chipkit.models import core_fast
+from chipkit.models.core import CoreState, row_bytes, unpack_rows
+from chipkit.sim import clock_gen
+from chipkit.sim import run as run_sim
+
+SIMULATORS = ("myhdl", "verilator")
+#: the row memories, by ISA code
+ROW_MEMS = {name: code for name, (code, _) in isa.MEMORIES.items()}
+
+
+@dataclass
+class RtlRun:
+    """A finished RTL run: the final state (as chipkit.models.core has it), cycles and counters."""
+
+    state: CoreState
+    cycles: int
+    counters: dict
+    seconds: float  # wall time of the simulation alone (not elaboration or the model check)
+    simulator: str
+
+
+def program_words(program) -> list[int]:
+    return isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
+
+
+def host_writes(cfg: CoreConfig, words, dram=None) -> list[tuple[int, int, int]]:
+    """(host_mem, host_addr, word) writes that load a program and a DRAM image: every instruction,
+    and the DRAM words that are not zero (the core's memories start at zero)."""
+    out = [(HOST_IMEM, i, int(w)) for i, w in enumerate(words)]
+    if dram is not None:
+        img = np.zeros(-(-cfg.dram_bytes // 8) * 8, dtype=np.uint8)
+        raw = np.asarray(dram, dtype=np.uint8).ravel()
+        img[: raw.size] = raw
+        w64 = img.view("<u8")
+        out += [(HOST_DRAM, int(i), int(w64[i])) for i in np.flatnonzero(w64)]
+    return out
+
+
+def rows_to_state(cfg: CoreConfig, raw: dict, dram_bytes: np.ndarray, counters: dict,
+                  ) -> CoreState:
+    """Raw memory rows (Python ints, each the row's DRAM image) -> a CoreState."""
+    state = CoreState.fresh(cfg)
+    L = cfg.lanes
+    for mem, rows in raw.items():
+        nb = row_bytes(mem, L)
+        data = np.array([[(r >> (8 * b)) & 255 for b in range(nb)] for r in rows],
+                        dtype=np.uint8).reshape(len(rows), nb)
+        state.mems[mem] = unpack_rows(mem, data, L)
+    state.dram = dram_bytes
+    state.halted = True
+    state.counters = {k: counters[k] for k in ("instructions", "macs", "dma_bytes")}
+    return state
+
+
+def _lut_rows(cfg: CoreConfig, bits: int) -> list[int]:
+    w = 8 * cfg.lanes
+    return [(bits >> (w * r)) & ((1 << w) - 1) for r in range(cfg.lut_rows)]
+
+
+def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
+              vector: bool = True, on_cycle=None) -> RtlRun:
+    """Run on the MyHDL core: load through the host port, read back from the memories.
+
+    on_cycle -- None, or called as on_cycle(cycle, probe) in every cycle of the program (between
+                clock edges), with the core's probe dict (chipkit.hdl.core): for tracers."""
+    probe: dict = {}
+    clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
+    reset = ResetSignal(1, active=1, isasync=False)
+    host_mem, host_addr = Signal(intbv(0)[3:]), Signal(intbv(0)[24:])
+    host_wdata, host_rdata = Signal(intbv(0)[64:]), Signal(intbv(0)[64:])
+    dut = core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata,
+               host_rdata, cfg, max(1, len(words)), vector=vector, probe=probe)
+    writes = host_writes(cfg, words, dram)
+    result = {}
+
+    @instance
+    def host():
+        yield clock.negedge
+        reset.next = 0
+        for mem, addr, w in writes:
+            host_we.next, host_mem.next, host_addr.next, host_wdata.next = 1, mem, addr, w
+            yield clock.negedge
+        host_we.next = 0
+        start.next = 1
+        yield clock.negedge
+        start.next = 0
+        t0 = time.perf_counter()
+        for cycle in range(max_cycles):
+            if halted:
+                break
+            if on_cycle is not None:
+                on_cycle(cycle, probe)
+            yield clock.negedge
+        result["seconds"] = time.perf_counter() - t0
+        if halted:  # read back now: ending the simulation resets every signal
+            result["raw"] = {m: [int(x.val) for x in probe[m]]
+                             for m in ("sram", "acc", "param", "scale")}
+            result["raw"]["lut"] = _lut_rows(cfg, int(probe["lut"].val))
+            result["counters"] = {n: int(x.val) for n, x in zip(COUNTERS, probe["counters"])}
+            result["dram"] = np.array([int(x.val) for x in probe["dram"]], dtype=np.uint8)
+        raise StopSimulation
+
+    run_sim(dut, clock_gen(clock), host)
+    if "raw" not in result:
+        raise ConfigError(f"the RTL core did not halt within {max_cycles} cycles")
+    counters = result["counters"]
+    state = rows_to_state(cfg, result["raw"], result["dram"], counters)
+    return RtlRun(state, counters["cycles"], counters, result["seconds"], "myhdl")
+
+
+def read_all(cfg: CoreConfig, read_word) -> tuple[dict, np.ndarray, dict]:
+    """Every memory and counter through the host port: read_word(host_mem, host_addr) -> int."""
+    L = cfg.lanes
+    depth = {"sram": cfg.sram_rows, "acc": cfg.acc_rows, "param": cfg.param_rows,
+             "scale": cfg.scale_rows, "lut": cfg.lut_rows}
+    raw = {}
+    for mem, code in ROW_MEMS.items():
+        wpr = words_per_row(mem, L)
+        raw[mem] = [sum(read_word(code, r * wpr + k) << (64 * k) for k in range(wpr))
+                    for r in range(depth[mem])]
+    nwords = -(-cfg.dram_bytes // 8)
+    dram = np.array([read_word(HOST_DRAM, i) for i in range(nwords)], dtype="<u8")
+    dram_bytes = dram.view(np.uint8)[: cfg.dram_bytes].copy()
+    counters = {name: read_word(HOST_COUNTERS, i) for i, name in enumerate(COUNTERS)}
+    return raw, dram_bytes, counters
+
+
+def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl") -> RtlRun:
+    """Run `program` (words or assembly) on the RTL core `cfg` in `simulator` (myhdl or
+    verilator), after the cycle model has checked it is a legal program."""
+    if simulator not in SIMULATORS:
+        raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
+    words = program_words(program)
+    core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
+    if simulator == "myhdl":
+        return run_myhdl(cfg, words, dram)
+    from chipkit.backends.core_verilator import run_verilator
+
+    return run_verilator(cfg, words, dram)
