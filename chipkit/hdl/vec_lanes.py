@@ -56,7 +56,7 @@ def round_mul(x, m, sh, out):
     """out = (x * m + 2^(sh-1)) >> sh, rounding half up (no bias when sh = 0).
 
     x -- in, signed;  m -- in, unsigned;  sh -- in, unsigned shift;  out -- signed, len(x)+len(m)+2
-    bits (the product is exact; the result is not saturated)."""
+    bits and at least 32 (the HDL's `+ 1` is 32 bits wide); exact, not saturated."""
     wp = len(x) + len(m) + 1
     prod, half = signed(wp), signed(wp + 1)
 
@@ -136,7 +136,7 @@ def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1,
 
     # vadd: sat8(RQ(acc, m1, s1) + RQ(z, m2, s2)). The first term is not saturated to int32 first:
     # |RQ(z)| < 2^23, so a term beyond int32 decides the int8 result alone, as it does saturated.
-    ad_v, ad_sum, ad_y = signed(8 + 16 + 2), signed(32 + 16 + 3), signed(8, modbv)
+    ad_v, ad_sum, ad_y = signed(32), signed(32 + 16 + 3), signed(8, modbv)
 
     @always_comb
     def add_terms():

@@ -33,14 +33,14 @@ def unpack(word: int, bits: int, n: int) -> list[int]:
     return out
 
 
-def core_config(lanes: int) -> CoreConfig:
-    return CoreConfig(lanes=lanes, sram_rows=DEPTH, acc_rows=DEPTH, param_rows=256,
-                      scale_rows=DEPTH, dram_bytes=1 << 12)
+def core_config(lanes: int, depth: int = DEPTH) -> CoreConfig:
+    return CoreConfig(lanes=lanes, sram_rows=depth, acc_rows=depth, param_rows=min(depth, 256),
+                      scale_rows=depth, dram_bytes=1 << 12)
 
 
-def random_state(lanes: int, rng, extreme: float = 0.2) -> CoreState:
+def random_state(lanes: int, rng, extreme: float = 0.2, depth: int = DEPTH) -> CoreState:
     """Every memory full of random values (a share of them extreme), every row written."""
-    state = CoreState.fresh(core_config(lanes))
+    state = CoreState.fresh(core_config(lanes, depth))
     m = state.mems
 
     def values(shape, lo, hi):
@@ -63,6 +63,17 @@ def random_state(lanes: int, rng, extreme: float = 0.2) -> CoreState:
     return state
 
 
+def packed(state: CoreState):
+    """The memories as the unit's ports carry them: ACC, SRAM, PARAM, SCALE rows (lists of ints)
+    and the GELU table's 2048 bits."""
+    m = state.mems
+    acc = [pack(r, 32) for r in m["acc"]]
+    sram = [pack(r, 8) for r in m["sram"]]
+    param = [int(r[0]) | int(r[1]) << 16 | int(r[2]) << 24 | int(r[3]) << 40 for r in m["param"]]
+    scale = [pack([int(ms) | int(sh) << 16 for ms, sh in r], 32) for r in m["scale"]]
+    return acc, sram, param, scale, pack(m["lut"].ravel(), 8)
+
+
 @dataclass
 class Result:
     sram: np.ndarray  # the RTL's SRAM afterwards [rows, L]
@@ -73,12 +84,7 @@ class Result:
 def rtl_run(state: CoreState, instr: isa.Instr, limit: int = 100_000) -> Result:
     """Issue `instr` to the MyHDL vector unit on memories holding `state`'s (shape state.shape)."""
     L = state.cfg.lanes
-    m = state.mems
-    acc = [pack(r, 32) for r in m["acc"]]
-    sram = [pack(r, 8) for r in m["sram"]]
-    param = [int(r[0]) | int(r[1]) << 16 | int(r[2]) << 24 | int(r[3]) << 40 for r in m["param"]]
-    scale = [pack([int(ms) | int(sh) << 16 for ms, sh in r], 32) for r in m["scale"]]
-    lut = pack(m["lut"].ravel(), 8)
+    acc, sram, param, scale, lut = packed(state)
 
     def u(bits, v=0):
         return Signal(intbv(v)[bits:])
