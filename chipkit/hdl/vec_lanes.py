@@ -17,6 +17,7 @@ EXP2_ROM = tuple(int(v) for v in EXP2_LUT)
 OP_VRQ, OP_VADD, OP_VRELU, OP_VGELU, OP_VSOFTMAX, OP_VLNORM, OP_VTRANS, OP_VMOVE = range(8, 16)
 #: the phase a chunk was read in: reduction passes 1 and 2, the per-row engines, the write pass
 PH_P1, PH_P2, PH_EXTRA, PH_WRITE = range(4)
+SM_HALF = 1 << 22  # softmax's rounding: p = (e * r + 2^22) >> 23
 RED_BITS = 48  # a lane's contribution to a row sum: c^2 < 2^40, L <= 64 lanes of it < 2^46
 
 
@@ -159,9 +160,15 @@ def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1,
     def gelu_index():
         ge_idx.next = x8[8:] ^ 128  # x + 128
 
+    ge_off = unsigned(11)
+
+    @always_comb
+    def gelu_offset():
+        ge_off.next = ge_idx << 3  # a signal: VHDL would size ge_idx * 8 like ge_idx
+
     @always_comb
     def gelu_shift():
-        ge_sh.next = lut_bits >> (ge_idx * 8)
+        ge_sh.next = lut_bits >> ge_off
 
     @always_comb
     def gelu_pick():
@@ -204,7 +211,7 @@ def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1,
 
     @always_comb
     def sm_round():
-        sm_r.next = (sm_p + (1 << 22)) >> 23
+        sm_r.next = (sm_p + SM_HALF) >> 23
 
     @always_comb
     def sm_out():
@@ -261,9 +268,9 @@ def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1,
     def lane_value():
         amax.next = a32
 
-    return (wires, rq_params, rq, add_terms, ad, relu, gelu_index, gelu_shift, gelu_pick, sm_dist,
-            sm_clamp, sm_split, sm_exp, sm_prob, sm_round, sm_out, sm, ln_center, ln_square, ln,
-            result, reduction, lane_value)
+    return (wires, rq_params, rq, add_terms, ad, relu, gelu_index, gelu_offset, gelu_shift,
+            gelu_pick, sm_dist, sm_clamp, sm_split, sm_exp, sm_prob, sm_round, sm_out, sm,
+            ln_center, ln_square, ln, result, reduction, lane_value)
 
 
 @block
@@ -331,15 +338,21 @@ def trans_lane(clock, reset, row_in, we, wbank, widx, index, rbank, rcol, out):
         else:
             chosen.next = bank0
 
+    offset = unsigned(len(rcol) + 3)
+
+    @always_comb
+    def column_offset():
+        offset.next = rcol << 3  # a signal: VHDL would size rcol * 8 like rcol (1 bit for L = 2)
+
     @always_comb
     def column():
-        shifted.next = chosen >> (rcol * 8)
+        shifted.next = chosen >> offset
 
     @always_comb
     def element():
         out.next = shifted[8:]
 
-    return store, pick, column, element
+    return store, pick, column_offset, column, element
 
 
 @block

@@ -60,6 +60,8 @@ LN_SQ_FIRST = LN_Q_FIRST + LN_VAR_DIV_CYCLES
 LN_R_FIRST = LN_SQ_FIRST + SQRT_CYCLES
 LN_LAST = LN_R_FIRST + LN_RECIP_DIV_CYCLES - 1
 DIV_Q_BITS = LN_VAR_DIV_CYCLES  # the divider's quotient register (its longest quotient)
+SM_DIV_A0 = 1 << (30 - SOFTMAX_DIV_CYCLES)  # 2^30 >> 16: the divide's first remainder
+LN_DIV_A0 = 1 << (40 - LN_RECIP_DIV_CYCLES)  # 2^40 >> 33
 SQRT_BITS = 57  # the square root's registers: n = q << 16 < 2^54, root + bit below 2^57
 
 
@@ -259,7 +261,7 @@ def vector_unit(clock, reset, issue, op, dst, src, src2, p, perchannel, frac,
     dt, ddiff = unsigned(31), unsigned(31, modbv)
     dge = Signal(bool(0))
     sq_rem, sq_root, sq_bit = (unsigned(SQRT_BITS) for _ in range(3))
-    rin, oin, bin_, trial = (unsigned(SQRT_BITS) for _ in range(4))
+    rin, oin, sbit, trial = (unsigned(SQRT_BITS) for _ in range(4))
     sdiff = unsigned(SQRT_BITS, modbv)
     sge, div_en, sq_en = Signal(bool(0)), Signal(bool(0)), Signal(bool(0))
     sqbit_const = Signal(intbv(1 << 52)[SQRT_BITS:])  # 4^26: the first trial bit for n < 2^54
@@ -278,7 +280,7 @@ def vector_unit(clock, reset, issue, op, dst, src, src2, p, perchannel, frac,
         # A divide of N by D in n steps starts from A = N >> n, Q = N mod 2^n (left-aligned in
         # the 38-bit Q register); it is exact when N // D < 2^n (so A < D).
         if kk == VECTOR_DRAIN and op_r == OP_VSOFTMAX:  # 2^30 // sum e: sum >= 2^15, 16 bits
-            da.next = 1 << (30 - SOFTMAX_DIV_CYCLES)
+            da.next = SM_DIV_A0
             dq.next = 0
             dd.next = ssq[28:]
         elif kk == LN_Q_FIRST:  # ssq // d: q = d^2 var < 2^38
@@ -286,7 +288,7 @@ def vector_unit(clock, reset, issue, op, dst, src, src2, p, perchannel, frac,
             dq.next = ssq[DIV_Q_BITS:]
             dd.next = dlen
         elif kk == LN_R_FIRST:  # 2^40 // sigma: sigma >= 2^8 (or 0: then every c is 0)
-            da.next = 1 << (40 - LN_RECIP_DIV_CYCLES)
+            da.next = LN_DIV_A0
             dq.next = 0
             dd.next = sq_root[28:]
         else:
@@ -311,15 +313,15 @@ def vector_unit(clock, reset, issue, op, dst, src, src2, p, perchannel, frac,
         if kk == LN_SQ_FIRST:
             rin.next = dv_q << 16
             oin.next = 0
-            bin_.next = sqbit_const
+            sbit.next = sqbit_const
         else:
             rin.next = sq_rem
             oin.next = sq_root
-            bin_.next = sq_bit
+            sbit.next = sq_bit
 
     @always_comb
     def sqrt_trial():
-        trial.next = oin + bin_
+        trial.next = oin + sbit
 
     @always_comb
     def sqrt_diff():
@@ -376,10 +378,10 @@ def vector_unit(clock, reset, issue, op, dst, src, src2, p, perchannel, frac,
             else:
                 dv_a.next = dt[30:]
         if sq_en:
-            sq_bit.next = bin_ >> 2
+            sq_bit.next = sbit >> 2
             if sge:
                 sq_rem.next = sdiff
-                sq_root.next = (oin >> 1) + bin_
+                sq_root.next = (oin >> 1) + sbit
             else:
                 sq_rem.next = rin
                 sq_root.next = oin >> 1

@@ -15,6 +15,7 @@ from chipkit.hdl.vector_unit import harness_bench, vector_unit
 from chipkit.models.core_fast import vector_cycles
 from chipkit.models.vector import exp_multiplier
 from chipkit.resim import run_iverilog
+from chipkit.resim_vhdl import run_ghdl
 
 OPS = ("vrq", "vrq.pc", "vadd", "vrelu", "vgelu", "vmove", "vsoftmax", "vlnorm", "vtrans")
 
@@ -180,14 +181,14 @@ def harness_vectors(state, instr, tail=4):
     return {k: np.array([s[k] for s in steps], dtype=object) for k in idle}
 
 
-def check_verilog(vfile, lanes, state, instr):
+def check_hdl(vfile, lanes, state, instr, hdl="Verilog"):
     bench = harness_bench(lanes, DEPTH)
     vectors = harness_vectors(state, instr)
-    got = run_iverilog(bench, vectors, vfile)
+    got = (run_iverilog if hdl == "Verilog" else run_ghdl)(bench, vectors, vfile)
     want = bench.run_myhdl(vectors)
     for k in want:
         bad = np.flatnonzero(np.asarray(got[k] != want[k]))
-        assert bad.size == 0, f"{instr}: Verilog {k} differs from MyHDL first at step {bad[0]}"
+        assert bad.size == 0, f"{instr}: {hdl} {k} differs from MyHDL first at step {bad[0]}"
     assert int(np.sum(got["busy"])) == duration(state, instr)
     sram = state.mems["sram"].copy()
     for t in np.flatnonzero(got["wr_en"].astype(int)):
@@ -199,10 +200,11 @@ def check_verilog(vfile, lanes, state, instr):
 def verilog(tmp_path_factory):
     cache = {}
 
-    def get(lanes):
-        if lanes not in cache:
-            cache[lanes] = convert(harness_bench(lanes, DEPTH), tmp_path_factory.mktemp("vec"))
-        return cache[lanes]
+    def get(lanes, hdl="Verilog"):
+        if (lanes, hdl) not in cache:
+            cache[lanes, hdl] = convert(harness_bench(lanes, DEPTH),
+                                        tmp_path_factory.mktemp("vec"), hdl)
+        return cache[lanes, hdl]
 
     return get
 
@@ -213,10 +215,8 @@ def test_verilator_lint_clean(lanes, verilator, verilog):
     lint_verilog(verilog(lanes))
 
 
-@pytest.mark.hdl
-@pytest.mark.parametrize("lanes", [2, 4])
-def test_verilog_equals_myhdl_and_golden(lanes, iverilog, verilog):
-    """Every op once on 16-row memories (values extreme in half the rows)."""
+def every_op(lanes):
+    """(state, instr) for every op once on 16-row memories (values extreme in half the rows)."""
     rng = np.random.default_rng(lanes)
     for name in OPS:
         state = random_state(lanes, rng, 0.5, depth=DEPTH)
@@ -225,4 +225,18 @@ def test_verilog_equals_myhdl_and_golden(lanes, iverilog, verilog):
         if name == "vsoftmax":
             state.mems["param"][1, :2] = exp_multiplier(0.2)
         src, dst, src2 = layout(name, lanes, *state.shape, 0, 0)
-        check_verilog(verilog(lanes), lanes, state, make(name, src, dst, src2, 1, 6))
+        yield state, make(name, src, dst, src2, 1, 6)
+
+
+@pytest.mark.hdl
+@pytest.mark.parametrize("lanes", [2, 4])
+def test_verilog_equals_myhdl_and_golden(lanes, iverilog, verilog):
+    for state, instr in every_op(lanes):
+        check_hdl(verilog(lanes), lanes, state, instr)
+
+
+@pytest.mark.hdl
+def test_vhdl_equals_myhdl_and_golden(ghdl, verilog):
+    """The VHDL conversion, analysed and re-simulated by GHDL (L = 2)."""
+    for state, instr in every_op(2):
+        check_hdl(verilog(2, "VHDL"), 2, state, instr, "VHDL")
