@@ -240,3 +240,14 @@ def test_vhdl_equals_myhdl_and_golden(ghdl, verilog):
     """The VHDL conversion, analysed and re-simulated by GHDL (L = 2)."""
     for state, instr in every_op(2):
         check_hdl(verilog(2, "VHDL"), 2, state, instr, "VHDL")
+
+
+def test_longest_rows_fill_the_engines():
+    """d = 255 chunks x 8 lanes = 2040: LayerNorm at the largest variance (q near 2^36) and softmax
+    of equal scores (sum of e = 2040 * 2^15): the divider and the square root at full width."""
+    state = random_state(8, np.random.default_rng(0))
+    state.shape = (1, 255, 1)
+    state.mems["sram"][100:355] = np.tile([-128, 127], (255, 4))
+    check(state, make("vlnorm", 100, 400, frac=8))
+    state.mems["acc"][100:355] = 7
+    check(state, make("vsoftmax", 100, 400, p=2))
