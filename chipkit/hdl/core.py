@@ -106,6 +106,17 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     C_SRAM, C_ACC, C_PARAM, C_SCALE, C_LUT = (isa.MEMORIES[m][0] for m in
                                               ("sram", "acc", "param", "scale", "lut"))
     OP = {op.mnemonic: op.code for op in isa.OPS}
+    OP_DMA_LD = OP["dma.ld"]
+    OP_DMA_ST = OP["dma.st"]
+    OP_HALT = OP["halt"]
+    OP_LW = OP["lw"]
+    OP_MM = OP["mm"]
+    OP_SYNC = OP["sync"]
+    OP_VADD = OP["vadd"]
+    OP_VRQ = OP["vrq"]
+    OP_VSHAPE = OP["vshape"]
+    RB_ACC, RB_PARAM, RB_SCALE, RB_SRAM = RB["acc"], RB["param"], RB["scale"], RB["sram"]
+    WPR_ACC, WPR_SCALE, WPR_SRAM = (words_per_row(m, L) for m in ("acc", "scale", "sram"))
     # the bits of a row that hold data (PARAM and SCALE rows have padding bytes)
     PARAM_MASK = 0xFFFFFFFFFFFF
     SCALE_MASK = sum(0xFFFFFF << (32 * i) for i in range(L))
@@ -139,13 +150,14 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     mm_left = _u(10)
     mm_cnt0, mm_cnt1 = _u(12), _u(12)
     vec_busy = Signal(bool(0))
-    # vector shape (vshape)
-    shp_rows, shp_chunks, shp_cstride = _u(12), _u(8), _u(12)
+    # vector shape (vshape); a fresh core's is 1 row of 1 chunk, as in the models
+    shp_rows, shp_chunks, shp_cstride = Signal(intbv(1)[12:]), Signal(intbv(1)[8:]), _u(12)
     # ---------------------------------------------------------------- read ports
     plan = []  # (memory, address, data, toggle) of each read port, instantiated below
-    tog = {name: Signal(bool(0)) for name in ("sram", "acc", "param", "scale", "imem", "dram")}
-    toggles = {id(m): tog[n] for m, n in ((sram, "sram"), (acc, "acc"), (param, "param"),
-                                          (scale, "scale"), (imem, "imem"), (dram, "dram"))}
+    tog_sram, tog_acc, tog_param, tog_scale, tog_imem, tog_dram = (Signal(bool(0))
+                                                                   for _ in range(6))
+    toggles = {id(sram): tog_sram, id(acc): tog_acc, id(param): tog_param, id(scale): tog_scale,
+               id(imem): tog_imem, id(dram): tog_dram}
 
     def read_port(mem, abits, dbits):
         addr, data = _u(abits), _u(dbits)
@@ -222,26 +234,26 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         busy[2] = (mm_cnt0 != 0) or (mm_cnt1 != 0)
         busy[3] = vec_busy
         c = intbv(0)[4:]
-        if op == OP["halt"]:
+        if op == OP_HALT:
             if busy != 0:
                 c[:] = N_HALT
-        elif op == OP["sync"]:
+        elif op == OP_SYNC:
             if (busy & word[SY_HI:SY_LO]) != 0:
                 c[:] = N_SYNC
-        elif op == OP["dma.ld"] or op == OP["dma.st"]:
+        elif op == OP_DMA_LD or op == OP_DMA_ST:
             if dma_count >= DMA_QUEUE:
                 c[:] = N_DMAQ
-        elif op == OP["lw"]:
+        elif op == OP_LW:
             if lw_left != 0:
                 c[:] = N_LWB
             elif (word[LWB] and mm_cnt1 != 0) or (not word[LWB] and mm_cnt0 != 0):
                 c[:] = N_WBIU
-        elif op == OP["mm"]:
+        elif op == OP_MM:
             if mm_left != 0:
                 c[:] = N_MMB
             elif lw_left != 0 and lw_buf == word[MMB]:
                 c[:] = N_WNL
-        elif op >= OP["vshape"]:
+        elif op >= OP_VSHAPE:
             if vec_busy:
                 c[:] = N_VECB
         cause.next = c
@@ -257,32 +269,32 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             cnt[0].next = cnt[0] + 1
             if issue:
                 cnt[1].next = cnt[1] + 1
-                if d_op == OP["halt"]:
+                if d_op == OP_HALT:
                     running.next = False
                     halted.next = True
                 else:
                     pc.next = pc + 1
-                if d_op == OP["vshape"]:
+                if d_op == OP_VSHAPE:
                     shp_rows.next = word[VR_HI:VR_LO]
                     shp_chunks.next = word[VC_HI:VC_LO]
                     if word[VS_HI:VS_LO] == 0:
                         shp_cstride.next = word[VR_HI:VR_LO]
                     else:
                         shp_cstride.next = word[VS_HI:VS_LO]
-                if d_op == OP["mm"]:
+                if d_op == OP_MM:
                     cnt[2].next = cnt[2] + word[MMR_HI:MMR_LO]
                     cnt[4].next = cnt[4] + word[MMR_HI:MMR_LO] * (L * L)
-                if d_op == OP["dma.ld"] or d_op == OP["dma.st"]:
+                if d_op == OP_DMA_LD or d_op == OP_DMA_ST:
                     mem = word[DM_HI:DM_LO]
                     n = word[DN_HI:DN_LO]
                     if mem == C_ACC:
-                        cnt[3].next = cnt[3] + n * RB["acc"]
+                        cnt[3].next = cnt[3] + n * RB_ACC
                     elif mem == C_PARAM:
-                        cnt[3].next = cnt[3] + n * RB["param"]
+                        cnt[3].next = cnt[3] + n * RB_PARAM
                     elif mem == C_SCALE:
-                        cnt[3].next = cnt[3] + n * RB["scale"]
+                        cnt[3].next = cnt[3] + n * RB_SCALE
                     else:
-                        cnt[3].next = cnt[3] + n * RB["sram"]
+                        cnt[3].next = cnt[3] + n * RB_SRAM
             else:
                 cnt[4 + cause].next = cnt[4 + cause] + 1
 
@@ -291,7 +303,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_seq(clock.posedge, reset=reset)
     def loader():
-        if issue and d_op == OP["lw"]:
+        if issue and d_op == OP_LW:
             lw_left.next = L
             lw_row.next = word[LWR_HI:LWR_LO]
             lw_buf.next = word[LWB]
@@ -312,7 +324,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_seq(clock.posedge, reset=reset)
     def matrix():
-        if issue and d_op == OP["mm"]:
+        if issue and d_op == OP_MM:
             mm_left.next = word[MMR_HI:MMR_LO] - 1
             mm_a.next = word[MMA_HI:MMA_LO] + 1
             mm_acc.next = word[MMC_HI:MMC_LO] + 1
@@ -322,18 +334,18 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             mm_left.next = mm_left - 1
             mm_a.next = mm_a + 1
             mm_acc.next = mm_acc + 1
-        if issue and d_op == OP["mm"] and word[MMB] == 0:
+        if issue and d_op == OP_MM and word[MMB] == 0:
             mm_cnt0.next = word[MMR_HI:MMR_LO] + MM_DRAIN
         elif mm_cnt0 != 0:
             mm_cnt0.next = mm_cnt0 - 1
-        if issue and d_op == OP["mm"] and word[MMB] == 1:
+        if issue and d_op == OP_MM and word[MMB] == 1:
             mm_cnt1.next = word[MMR_HI:MMR_LO] + MM_DRAIN
         elif mm_cnt1 != 0:
             mm_cnt1.next = mm_cnt1 - 1
 
     @always_comb
     def stream():
-        if issue and d_op == OP["mm"]:  # the first row enters in the issue cycle
+        if issue and d_op == OP_MM:  # the first row enters in the issue cycle
             mm_ra.next = word[MMA_HI:MMA_LO]
             a_valid.next = True
             a_sel.next = word[MMB]
@@ -386,7 +398,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_comb
     def dma_decode():
-        h_store.next = h_word[isa.OPCODE_BITS:] == OP["dma.st"]
+        h_store.next = h_word[isa.OPCODE_BITS:] == OP_DMA_ST
         m = h_word[DM_HI:DM_LO]
         h_mem.next = m
         h_row.next = h_word[DR_HI:DR_LO]
@@ -394,13 +406,13 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         h_rows.next = h_word[DN_HI:DN_LO]
         rb = intbv(0)[8:]
         if m == C_ACC:
-            rb[:] = RB["acc"]
+            rb[:] = RB_ACC
         elif m == C_PARAM:
-            rb[:] = RB["param"]
+            rb[:] = RB_PARAM
         elif m == C_SCALE:
-            rb[:] = RB["scale"]
+            rb[:] = RB_SCALE
         else:
-            rb[:] = RB["sram"]
+            rb[:] = RB_SRAM
         h_rb.next = rb
         if h_word[DS_HI:DS_LO] == 0:
             h_stride.next = rb
@@ -439,11 +451,11 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_seq(clock.posedge, reset=reset)
     def dma_enqueue():
-        if issue and (d_op == OP["dma.ld"] or d_op == OP["dma.st"]):
+        if issue and (d_op == OP_DMA_LD or d_op == OP_DMA_ST):
             f_tail.next = (f_tail + 1) % DMA_QUEUE
         if dma_count != 0 and rx_valid and rx_last:
             f_head.next = (f_head + 1) % DMA_QUEUE
-        if issue and (d_op == OP["dma.ld"] or d_op == OP["dma.st"]):
+        if issue and (d_op == OP_DMA_LD or d_op == OP_DMA_ST):
             if not (dma_count != 0 and rx_valid and rx_last):
                 dma_count.next = dma_count + 1
         elif dma_count != 0 and rx_valid and rx_last:
@@ -451,7 +463,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always(clock.posedge)
     def fifo_write():
-        if issue and (d_op == OP["dma.ld"] or d_op == OP["dma.st"]):
+        if issue and (d_op == OP_DMA_LD or d_op == OP_DMA_ST):
             fifo[f_tail].next = word
 
     @always_seq(clock.posedge, reset=reset)
@@ -512,29 +524,30 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
                 if rx_b + j < h_rb:
                     dram[a + j].next = (dma_row >> (8 * (rx_b + j))) & 255
         if (host_we and host_mem == HOST_DRAM) or (dma_count != 0 and rx_valid and h_store):
-            tog["dram"].next = not tog["dram"]
+            tog_dram.next = not tog_dram
 
     # ---------------------------------------------------------------- vector unit
     v_issue = Signal(bool(0))
     v_we, v_waddr, v_wdata = Signal(bool(0)), _u(12), _u(SRAM_BITS)
     v_dst, v_src, v_src2, v_p, v_frac = _u(12), _u(12), _u(12), _u(8), _u(4)
     v_perchannel = Signal(bool(0))
-    DST, SRC, SRC2 = F[("vrq", "dst")], F[("vrq", "src")], F[("vadd", "src2")]
-    P1, P2 = F[("vrq", "p")], F[("vadd", "p")]
-    PCH, FRAC = F[("vrq", "perchannel")], F[("vlnorm", "frac")]
+    (DST_HI, DST_LO), (SRC_HI, SRC_LO) = F[("vrq", "dst")], F[("vrq", "src")]
+    (SRC2_HI, SRC2_LO), (P1_HI, P1_LO), (P2_HI, P2_LO) = (F[("vadd", "src2")], F[("vrq", "p")],
+                                                          F[("vadd", "p")])
+    PCH, (FRAC_HI, FRAC_LO) = F[("vrq", "perchannel")][1], F[("vlnorm", "frac")]
 
     @always_comb
     def vec_fields():
-        v_issue.next = issue and d_op >= OP["vrq"]
-        v_dst.next = word[DST[0]:DST[1]]
-        v_src.next = word[SRC[0]:SRC[1]]
-        v_src2.next = word[SRC2[0]:SRC2[1]]
-        if d_op == OP["vadd"]:
-            v_p.next = word[P2[0]:P2[1]]
+        v_issue.next = issue and d_op >= OP_VRQ
+        v_dst.next = word[DST_HI:DST_LO]
+        v_src.next = word[SRC_HI:SRC_LO]
+        v_src2.next = word[SRC2_HI:SRC2_LO]
+        if d_op == OP_VADD:
+            v_p.next = word[P2_HI:P2_LO]
         else:
-            v_p.next = word[P1[0]:P1[1]]
-        v_perchannel.next = word[PCH[1]]
-        v_frac.next = word[FRAC[0]:FRAC[1]]
+            v_p.next = word[P1_HI:P1_LO]
+        v_perchannel.next = word[PCH]
+        v_frac.next = word[FRAC_HI:FRAC_LO]
 
     if vector:
         from chipkit.hdl.vector_unit import vector_unit
@@ -554,17 +567,17 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     @always_comb
     def host_index():
         if host_mem == C_ACC:
-            host_row.next = (host_addr // words_per_row("acc", L)) % (1 << 12)
-            host_word.next = host_addr % words_per_row("acc", L)
+            host_row.next = (host_addr // WPR_ACC) % (1 << 12)
+            host_word.next = host_addr % WPR_ACC
         elif host_mem == C_SCALE:
-            host_row.next = (host_addr // words_per_row("scale", L)) % (1 << 12)
-            host_word.next = host_addr % words_per_row("scale", L)
+            host_row.next = (host_addr // WPR_SCALE) % (1 << 12)
+            host_word.next = host_addr % WPR_SCALE
         elif host_mem == C_PARAM:
             host_row.next = host_addr % (1 << 12)
             host_word.next = 0
         else:
-            host_row.next = (host_addr // words_per_row("sram", L)) % (1 << 12)
-            host_word.next = host_addr % words_per_row("sram", L)
+            host_row.next = (host_addr // WPR_SRAM) % (1 << 12)
+            host_word.next = host_addr % WPR_SRAM
 
     @always_comb
     def host_merge():
@@ -591,7 +604,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         if v_we:
             sram[v_waddr].next = v_wdata
         if (host_we and host_mem == C_SRAM) or (dma_we and h_mem == C_SRAM) or v_we:
-            tog["sram"].next = not tog["sram"]
+            tog_sram.next = not tog_sram
 
     @always(clock.posedge)
     def acc_write():
@@ -602,7 +615,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         if mm_we:
             acc[out_acc].next = mm_wdata
         if (host_we and host_mem == C_ACC) or (dma_we and h_mem == C_ACC) or mm_we:
-            tog["acc"].next = not tog["acc"]
+            tog_acc.next = not tog_acc
 
     @always(clock.posedge)
     def small_write():
@@ -617,11 +630,11 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         if host_we and host_mem == HOST_IMEM:
             imem[host_addr % imem_depth].next = host_wdata
         if (host_we and host_mem == C_PARAM) or (dma_we and h_mem == C_PARAM):
-            tog["param"].next = not tog["param"]
+            tog_param.next = not tog_param
         if (host_we and host_mem == C_SCALE) or (dma_we and h_mem == C_SCALE):
-            tog["scale"].next = not tog["scale"]
+            tog_scale.next = not tog_scale
         if host_we and host_mem == HOST_IMEM:
-            tog["imem"].next = not tog["imem"]
+            tog_imem.next = not tog_imem
 
     @always_seq(clock.posedge, reset=None)
     def lut_write():

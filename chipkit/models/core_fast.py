@@ -185,6 +185,8 @@ class FastCore:
     def _blocked(self, instr: isa.Instr) -> str | None:
         """Why `instr` cannot issue this cycle (a stall cause), or None."""
         op, a = instr.op.mnemonic, instr.args
+        if op == "nop":
+            return None
         if op == "halt":
             return None if not self._in_flight() else "halt"
         if op == "sync":

@@ -91,3 +91,16 @@ def test_missing_halt_and_unknown_opcode():
         core_fast.run("nop", CoreConfig())
     with pytest.raises(core.ProgramError, match="pc 0: unknown opcode 63"):
         core_fast.run([63], CoreConfig())
+
+
+def test_nop_never_stalls_even_while_a_unit_is_busy():
+    """`nop` does nothing for one cycle: it issues behind a running vector op (the RTL agrees)."""
+    cfg = CoreConfig(lanes=4)
+    head = ("dma.ld mem=sram, row=0, dram=0, rows=4\nsync units=1\n"
+            "vshape rows=4, chunks=1\nvrelu dst=8, src=0\n")
+    with_nop = core_fast.run(head + "nop\nhalt\n", cfg)
+    without = core_fast.run(head + "halt\n", cfg)
+    assert with_nop.counters["stall_vec_busy"] == 0
+    assert with_nop.cycles == without.cycles  # the nop hides in the halt's wait
+    nop = with_nop.timeline[-1]
+    assert nop.instr.op.mnemonic == "vrelu"  # nop and halt are not jobs
