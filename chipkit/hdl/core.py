@@ -30,6 +30,7 @@ COUNTERS = ("cycles", "instructions", "array_busy", "dma_bytes", "macs",
 COUNTER_BITS = 48
 MAX_RTL_BANDWIDTH = 64  # bytes per cycle the RTL DMA moves at most (one byte lane each)
 PC_BITS = 12  # up to 4096 instructions
+ROWS_MAX = 4096  # on-chip addresses are 12 bits (the ISA's row fields)
 
 
 def field_slice(mnemonic: str, name: str) -> tuple[int, int]:
@@ -64,11 +65,12 @@ def mem_read(mem, addr, data, written):
                re-arm thousands of waiters per write (measured: 20x slower on a 16 KB DRAM).
     """
     depth = len(mem)
+    abits = max(1, (depth - 1).bit_length())  # the address bits the memory decodes
 
     @always(addr, written)
     def port():
         if addr < depth:
-            data.next = mem[addr]
+            data.next = mem[addr[abits:]]
         else:
             data.next = 0
 
@@ -225,9 +227,12 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
                                       "vec_busy", "weights_not_loaded", "weight_buffer_in_use"))
 
     @always_comb
+    def opcode():
+        d_op.next = word[isa.OPCODE_BITS:]
+
+    @always_comb
     def decide():
-        op = word[isa.OPCODE_BITS:]
-        d_op.next = op
+        op = d_op
         busy = intbv(0)[4:]
         busy[0] = dma_count != 0
         busy[1] = lw_left != 0
@@ -312,7 +317,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_comb
     def loader_port():
-        lw_ra.next = (lw_row + lw_left - 1) % (1 << 12)  # the tile's last row first
+        lw_ra.next = (lw_row + lw_left - 1) % ROWS_MAX  # the tile's last row first
         w_load.next = lw_left != 0
 
     # ---------------------------------------------------------------- matrix unit
@@ -421,7 +426,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
 
     @always_comb
     def dma_ports():
-        r = (h_row + rx_r) % (1 << 12)
+        r = (h_row + rx_r) % ROWS_MAX
         dsr_ra.next = r
         dac_ra.next = r
         dpa_ra.next = r
@@ -446,7 +451,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         elif h_mem == C_SCALE:
             row[:] = row & scale_mask
         dma_wdata.next = row
-        dma_waddr.next = (h_row + rx_r) % (1 << 12)
+        dma_waddr.next = (h_row + rx_r) % ROWS_MAX
         dma_we.next = rx_valid and not h_store and rx_b + BW >= h_rb
 
     @always_seq(clock.posedge, reset=reset)
@@ -567,16 +572,16 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     @always_comb
     def host_index():
         if host_mem == C_ACC:
-            host_row.next = (host_addr // WPR_ACC) % (1 << 12)
+            host_row.next = (host_addr // WPR_ACC) % ROWS_MAX
             host_word.next = host_addr % WPR_ACC
         elif host_mem == C_SCALE:
-            host_row.next = (host_addr // WPR_SCALE) % (1 << 12)
+            host_row.next = (host_addr // WPR_SCALE) % ROWS_MAX
             host_word.next = host_addr % WPR_SCALE
         elif host_mem == C_PARAM:
-            host_row.next = host_addr % (1 << 12)
+            host_row.next = host_addr % ROWS_MAX
             host_word.next = 0
         else:
-            host_row.next = (host_addr // WPR_SRAM) % (1 << 12)
+            host_row.next = (host_addr // WPR_SRAM) % ROWS_MAX
             host_word.next = host_addr % WPR_SRAM
 
     @always_comb
@@ -685,7 +690,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         probe.update(sram=sram, acc=acc, param=param, scale=scale, lut=lut_bits, imem=imem,
                      dram=dram, counters=cnt, pc=pc, issue=issue, cause=cause,
                      running=running, lanes=L, stage=stage)
-    return (ports, fetch, decide, control, loader, loader_port, matrix, stream, array, tags,
+    return (ports, fetch, opcode, decide, control, loader, loader_port, matrix, stream, array, tags,
             accumulate, dma_head, dma_decode, dma_ports, dma_assemble, dma_enqueue, fifo_write,
             dma_engine, dram_write, vec_fields, vec, host_index, host_merge,
             sram_write, acc_write, small_write, lut_write, host_ports, host_dram_ports,

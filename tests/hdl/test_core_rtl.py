@@ -1,10 +1,12 @@
 """The MyHDL core (chipkit.hdl.core) against the cycle model on random valid programs: the same
 final memories and DRAM, the same cycle count and every counter equal."""
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from models.programs import random_programs  # tests/models/programs.py
 
 from chipkit.backends import core_rtl
+from chipkit.config import CoreConfig
 from chipkit.models import core_fast
 
 #: no shrinking: an RTL example takes a second, and the failing program is printed whole
@@ -39,3 +41,32 @@ def test_rtl_with_vector_unit_equals_fast(case):
     fast = core_fast.run(words, cfg, dram)
     rtl = core_rtl.run_myhdl(cfg, words, dram)
     assert_same(rtl, fast)
+
+
+def _core_ports():
+    from myhdl import ResetSignal, Signal, intbv
+    bits = {"host_mem": 3, "host_addr": 24, "host_wdata": 64, "host_rdata": 64}
+    ports = {n: Signal(bool(0)) for n in ("clock", "start", "halted", "host_we")}
+    ports.update({n: Signal(intbv(0)[b:]) for n, b in bits.items()})
+    ports["reset"] = ResetSignal(0, active=1, isasync=False)
+    return ports
+
+
+@pytest.mark.parametrize("lanes", [2, 4])
+def test_core_converts_to_verilog_and_vhdl(lanes, tmp_path, verilator, ghdl):
+    """The whole core converts; Verilator lints it (only width notes: the wrapping address
+    arithmetic, see chipkit.convert.lint_verilog) and GHDL analyses and elaborates the VHDL."""
+    from chipkit.convert import analyse_vhdl, fresh_names, lint_verilog
+    from chipkit.hdl.core import core
+
+    cfg = CoreConfig(lanes=lanes, sram_rows=64, acc_rows=32, param_rows=4, scale_rows=4,
+                     dram_bytes=4096, dma_bytes_per_cycle=4)
+    for hdl in ("Verilog", "VHDL"):
+        fresh_names()
+        p = _core_ports()
+        top = core(p["clock"], p["reset"], p["start"], p["halted"], p["host_we"], p["host_mem"],
+                   p["host_addr"], p["host_wdata"], p["host_rdata"], cfg, 64)
+        top.convert(hdl=hdl, path=str(tmp_path), name="core")
+    notes = lint_verilog(tmp_path / "core.v", truncations=True)
+    assert all("%Warning-WIDTH" in n for n in notes)
+    analyse_vhdl(tmp_path / "core.vhd")
