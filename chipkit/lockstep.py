@@ -137,8 +137,16 @@ def trace_fast(program, cfg: CoreConfig, dram=None, core: type = FastCore) -> Tr
     return Trace(name, [steps[pc] for pc in sorted(steps)], dict(run.counters))
 
 
+def trace_rtl(program, cfg: CoreConfig, dram=None) -> Trace:
+    """The MyHDL core's trace (chipkit.backends.core_rtl.trace_myhdl): issues and finishes seen
+    on the hardware's own signals, rows read from its memories."""
+    from chipkit.backends.core_rtl import trace_myhdl
+
+    return trace_myhdl(program, cfg, dram)
+
+
 #: backend name -> tracer(program, cfg, dram) -> Trace
-TRACERS = {"golden": trace_golden, "fast": trace_fast}
+TRACERS = {"golden": trace_golden, "fast": trace_fast, "rtl": trace_rtl}
 
 
 @dataclass

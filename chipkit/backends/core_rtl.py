@@ -157,3 +157,91 @@ def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl") -> RtlRun
     from chipkit.backends.core_verilator import run_verilator
 
     return run_verilator(cfg, words, dram)
+
+
+def trace_myhdl(program, cfg: CoreConfig, dram=None):
+    """The MyHDL core's lockstep trace (chipkit.lockstep.Trace): what the hardware did, cycle by
+    cycle -- when the controller issued each instruction, when each unit finished each job (seen
+    on the unit's own signals: the DMA's last beat, the loader's last row, the array's last
+    result row written to ACC, the vector unit's busy falling), and the rows each job wrote, read
+    from the memories right after it finished.
+
+    Which rows a job writes is the instruction's footprint (chipkit.models.core_fast.footprint);
+    everything about time and values comes from the RTL."""
+    from chipkit import lockstep
+    from chipkit.models.core_fast import STALLS, footprint
+
+    words = program_words(program)
+    core_fast.run(words, cfg, dram)  # refuse an illegal program with its pc first
+    shadow = CoreState.fresh(cfg, dram)  # the rows a job wrote, filled in from the RTL
+    steps: dict[int, lockstep.Step] = {}
+    jobs: dict[int, tuple] = {}  # pc -> (instruction, footprint writes)
+    dma_q, mm_q, pending = [], [], []  # DMA pcs in order; [pc, rows left]; (pc, done) to read
+    unit = {"lw": None, "vec": None, "vec_busy": False}
+    seen = dict.fromkeys(STALLS, 0)
+    L = cfg.lanes
+
+    def read_rows(pc):
+        instr, writes = jobs[pc]
+        for mem, row in writes:
+            if mem == "w":
+                grid = probe_ref["w1" if row else "w0"]
+                shadow.w[row] = [[int(grid[i][j].val) for j in range(L)] for i in range(L)]
+            else:
+                raw = (_lut_rows(cfg, int(probe_ref["lut"].val))[row] if mem == "lut"
+                       else int(probe_ref[mem][row].val))
+                nb = row_bytes(mem, L)
+                data = np.array([[(raw >> (8 * b)) & 255 for b in range(nb)]], dtype=np.uint8)
+                shadow.mems[mem][row] = unpack_rows(mem, data, L)[0]
+        if instr.op.mnemonic == "dma.st":
+            for addr in lockstep._dram_addresses(instr, L).tolist():
+                shadow.dram[addr] = int(probe_ref["dram"][addr].val)
+        steps[pc].writes = lockstep.written(instr, writes, shadow)
+
+    probe_ref: dict = {}
+
+    def on_cycle(cycle, probe):
+        probe_ref.update(probe)
+        for pc, _ in pending:
+            read_rows(pc)
+        pending.clear()
+        busy = bool(probe["vec_busy"].val)
+        if unit["vec_busy"] and not busy:
+            steps[unit["vec"]].done = cycle - 1
+            read_rows(unit["vec"])
+        unit["vec_busy"] = busy
+        if probe["issue"].val:
+            pc = int(probe["pc"].val)
+            instr = isa.decode(int(probe["word"].val))
+            now = {s: int(c.val) for s, c in zip(STALLS, probe["counters"][5:])}
+            stalls = {s: now[s] - seen[s] for s in STALLS if now[s] != seen[s]}
+            seen.update(now)
+            steps[pc] = lockstep.Step(pc, issued=cycle, stalls=stalls)
+            op = instr.op.mnemonic
+            if op not in ("nop", "sync", "vshape", "halt"):
+                jobs[pc] = (instr, footprint(instr, shadow)[1])
+                if op.startswith("dma"):
+                    dma_q.append(pc)
+                elif op == "lw":
+                    unit["lw"] = pc
+                elif op == "mm":
+                    mm_q.append([pc, instr.args["rows"]])
+                else:
+                    unit["vec"] = pc
+            elif op == "vshape":
+                a = instr.args
+                shadow.shape = (a["rows"], a["chunks"], a["cstride"] or a["rows"])
+        # the jobs that finish at the end of this cycle
+        if probe["dma_count"].val and probe["rx_valid"].val and probe["rx_last"].val:
+            pending.append((dma_q.pop(0), cycle))
+        if int(probe["lw_left"].val) == 1:
+            pending.append((unit["lw"], cycle))
+        if probe["mm_we"].val:
+            mm_q[0][1] -= 1
+            if mm_q[0][1] == 0:
+                pending.append((mm_q.pop(0)[0], cycle))
+        for pc, done in pending:
+            steps[pc].done = done
+
+    run = run_myhdl(cfg, words, dram, on_cycle=on_cycle)
+    return lockstep.Trace("rtl", [steps[pc] for pc in sorted(steps)], dict(run.counters))

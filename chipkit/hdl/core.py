@@ -363,8 +363,9 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             t_acc.next = mm_acc
             t_accum.next = mm_accum
 
+    weights = {} if probe is not None else None
     array = core_array(clock, reset, lw_rd, w_load, lw_buf, mm_rd, a_sel, a_valid, c_out,
-                       c_valid, L)
+                       c_valid, L, probe=weights)
     tag_acc = [t_acc] + [_u(12) for _ in range(2 * L - 1)]
     tag_accum = [t_accum] + [Signal(bool(0)) for _ in range(2 * L - 1)]
     tags = [pipe_reg(clock, reset, tag_acc[k], tag_acc[k + 1]) for k in range(2 * L - 1)]
@@ -689,7 +690,9 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     if probe is not None:
         probe.update(sram=sram, acc=acc, param=param, scale=scale, lut=lut_bits, imem=imem,
                      dram=dram, counters=cnt, pc=pc, issue=issue, cause=cause,
-                     running=running, lanes=L, stage=stage)
+                     running=running, lanes=L, word=word, vec_busy=vec_busy,
+                     dma_count=dma_count, rx_valid=rx_valid, rx_last=rx_last, lw_left=lw_left,
+                     mm_we=mm_we, w0=weights["w0"], w1=weights["w1"])
     return (ports, fetch, opcode, decide, control, loader, loader_port, matrix, stream, array, tags,
             accumulate, dma_head, dma_decode, dma_ports, dma_assemble, dma_enqueue, fifo_write,
             dma_engine, dram_write, vec_fields, vec, host_index, host_merge,
