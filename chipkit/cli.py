@@ -186,7 +186,8 @@ def _core_gemm(args, array) -> int:
         raise ConfigError(f"the inference core has a square weight-stationary array: use "
                           f"--array {array.rows}x{array.rows} --dataflow ws")
     a, b = _operands(args)
-    r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend)
+    bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
+    r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend, progress=bar)
     _save_product(args.out, r.product)
     if args.json:
         print(json.dumps(r.to_json()))
@@ -304,8 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run an inference-core program on two backends side by side. "
                         "Exit 0 when they agree, 1 when they diverge.")
     ls.add_argument("program", help="assembly (.s), or a .hex / .bin program from `chipkit asm`")
-    ls.add_argument("--a", default="fast", help="the first backend: fast (default) or golden")
-    ls.add_argument("--b", default="golden", help="the second backend: golden (default) or fast")
+    ls.add_argument("--a", default="fast", help="the first backend: fast (default), golden or rtl")
+    ls.add_argument("--b", default="golden",
+                    help="the second backend: golden (default), fast or rtl")
     ls.add_argument("--lanes", type=int, default=8, help="L: the core's L x L array (default 8)")
     ls.add_argument("--dram", default=None, help="the initial DRAM image: a file of raw bytes "
                     "from address 0 (default: zeros)")

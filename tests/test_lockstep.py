@@ -309,7 +309,7 @@ def test_cli_reports_a_divergence(files, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--a", "rtl"], "unknown backend 'rtl' for lockstep; choose from golden, fast"),
+    (["--a", "gpu"], "unknown backend 'gpu' for lockstep; choose from golden, fast, rtl"),
     (["--dram", "missing.bin"], "--dram missing.bin: no such file"),
     (["--lanes", "3"], "core lanes must be a power of two"),
 ])

@@ -78,11 +78,13 @@ def _lut_rows(cfg: CoreConfig, bits: int) -> list[int]:
 
 
 def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
-              vector: bool = True, on_cycle=None) -> RtlRun:
+              vector: bool = True, on_cycle=None, progress=None, total=None) -> RtlRun:
     """Run on the MyHDL core: load through the host port, read back from the memories.
 
     on_cycle -- None, or called as on_cycle(cycle, probe) in every cycle of the program (between
-                clock edges), with the core's probe dict (chipkit.hdl.core): for tracers."""
+                clock edges), with the core's probe dict (chipkit.hdl.core): for tracers.
+    progress -- None, or called as progress(cycles_done, total) every 1 % of `total` cycles
+                (the cycle model's count) and at the end."""
     probe: dict = {}
     clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
     reset = ResetSignal(1, active=1, isasync=False)
@@ -92,6 +94,7 @@ def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
                host_rdata, cfg, max(1, len(words)), vector=vector, probe=probe)
     writes = host_writes(cfg, words, dram)
     result = {}
+    step = max(1, (total or 1) // 100)
 
     @instance
     def host():
@@ -110,7 +113,11 @@ def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
                 break
             if on_cycle is not None:
                 on_cycle(cycle, probe)
+            if progress is not None and total and cycle % step == 0:
+                progress(min(cycle, total), total)
             yield clock.negedge
+        if progress is not None and total:
+            progress(total, total)
         result["seconds"] = time.perf_counter() - t0
         if halted:  # read back now: ending the simulation resets every signal
             result["raw"] = {m: [int(x.val) for x in probe[m]]
@@ -145,15 +152,17 @@ def read_all(cfg: CoreConfig, read_word) -> tuple[dict, np.ndarray, dict]:
     return raw, dram_bytes, counters
 
 
-def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl") -> RtlRun:
+def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=None) -> RtlRun:
     """Run `program` (words or assembly) on the RTL core `cfg` in `simulator` (myhdl or
-    verilator), after the cycle model has checked it is a legal program."""
+    verilator), after the cycle model has checked it is a legal program.
+
+    progress -- myhdl: called as progress(cycles_done, cycles_total) while it simulates."""
     if simulator not in SIMULATORS:
         raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
     words = program_words(program)
-    core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
+    expect = core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
     if simulator == "myhdl":
-        return run_myhdl(cfg, words, dram)
+        return run_myhdl(cfg, words, dram, progress=progress, total=expect.cycles)
     from chipkit.backends.core_verilator import run_verilator
 
     return run_verilator(cfg, words, dram)

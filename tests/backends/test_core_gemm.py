@@ -16,18 +16,20 @@ def cli(*args):
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("backend", ["golden", "fast"])
+@pytest.mark.parametrize("backend", ["golden", "fast", "rtl"])
 def test_core_gemm_matches_numpy(backend):
     rng = np.random.default_rng(5)
     a, b = rng.integers(-128, 128, (13, 11)), rng.integers(-128, 128, (11, 7))
     r = core_gemm(a, b, CoreConfig(lanes=4), backend)
     np.testing.assert_array_equal(r.product, a @ b)
     assert r.match_golden and r.macs == 13 * 11 * 7
-    if backend == "fast":
+    if backend == "golden":
+        assert r.cycles is None and r.utilization is None
+    else:
         assert r.cycles == r.counters["cycles"] > r.counters["array_busy"] > 0
         assert r.to_json()["core_vs_scalesim_ws"] == round(r.cycles / r.scalesim_cycles, 4)
-    else:
-        assert r.cycles is None and r.utilization is None
+    if backend == "rtl":  # the MyHDL core: the cycle model's cycles and counters exactly
+        assert r.counters == core_gemm(a, b, CoreConfig(lanes=4), "fast").counters
 
 
 def test_cli_core_json_has_the_array_keys_and_counters():
@@ -43,7 +45,7 @@ def test_cli_core_json_has_the_array_keys_and_counters():
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--backend", "rtl"], "not yet available"),
+    (["--backend", "vhdl"], "the core runs on golden, fast, rtl, verilator, not 'vhdl'"),
     (["--array", "4x8"], "square weight-stationary array"),
     (["--dataflow", "os"], "square weight-stationary array"),
     (["--target", "chip"], "unknown --target 'chip'; use array or core"),
@@ -55,5 +57,5 @@ def test_cli_core_bad_input_is_one_line(args, message):
 
 
 def test_core_gemm_rejects_unknown_backends():
-    with pytest.raises(ConfigError, match="golden, fast so far"):
-        core_gemm(np.ones((2, 2), int), np.ones((2, 2), int), CoreConfig(lanes=2), "verilator")
+    with pytest.raises(ConfigError, match="golden, fast, rtl, verilator, not 'gpu'"):
+        core_gemm(np.ones((2, 2), int), np.ones((2, 2), int), CoreConfig(lanes=2), "gpu")
