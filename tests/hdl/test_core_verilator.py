@@ -1,0 +1,161 @@
+"""The core's converted Verilog, compiled by Verilator (chipkit.backends.core_verilator), against
+the cycle model on random valid programs, vector ops included: the same memories and DRAM, the
+same cycles and counters. A few programs through Icarus as well (chipkit.backends.core_icarus),
+on the very Verilog Verilator compiled.
+
+Builds go to the usual cache (chipkit.verilator.cache_root: $CHIPKIT_CACHE/verilator, else
+~/.cache/chipkit/verilator): the first session builds the three configurations below (~10 s
+each), later ones only convert (to compute the key) and find them.
+"""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from models.programs import random_programs  # tests/models/programs.py
+
+from chipkit import tools
+from chipkit import verilator as vl
+from chipkit.backends import core_icarus, core_rtl
+from chipkit.backends import core_verilator as cv
+from chipkit.config import CoreConfig
+from chipkit.errors import ConfigError, ToolMissing
+from chipkit.models import core_fast
+
+pytestmark = pytest.mark.hdl
+
+SMALL = CoreConfig(lanes=2, sram_rows=64, acc_rows=32, param_rows=4, scale_rows=4,
+                   dram_bytes=1 << 14, dma_bytes_per_cycle=3, dram_latency=7)
+#: one build each: L = 2, 4, 8 with DMA bandwidth below, equal to and above a row's bytes
+CONFIGS = (SMALL, replace(SMALL, lanes=4, dma_bytes_per_cycle=16, dram_latency=1),
+           replace(SMALL, lanes=8, dma_bytes_per_cycle=5, dram_latency=12))
+MEMS = ("sram", "acc", "param", "scale", "lut")
+
+
+def _need(name):
+    if tools.which(name) is None:
+        msg = f"{name} not installed ({tools.TOOLS[name][2]})"
+        if tools.hdl_required():
+            pytest.fail(f"CHIPKIT_REQUIRE_HDL=1 but {msg}")
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def builds():
+    """{cfg: CoreBuild}, each configuration built (or found in the cache) once a session."""
+    _need("verilator")
+    return {cfg: cv.build_core(cfg) for cfg in CONFIGS}
+
+
+def cases(max_actions, actions=None, configs=CONFIGS):
+    kw = {} if actions is None else {"actions": actions}
+    return st.sampled_from(configs).flatmap(
+        lambda cfg: random_programs(cfg=cfg, max_actions=max_actions, **kw))
+
+
+def first_difference(got, want) -> str | None:
+    """The first differing counter or memory row, said in words (None: the runs agree)."""
+    for k in want.counters:
+        if got.counters.get(k) != want.counters[k]:
+            return f"counter {k}: {got.counters.get(k)} vs {want.counters[k]}"
+    if got.cycles != want.cycles:
+        return f"cycles {got.cycles} vs {want.cycles}"
+    for mem in MEMS:
+        a, b = np.asarray(got.state.mems[mem]), np.asarray(want.state.mems[mem])
+        bad = np.argwhere(a != b)
+        if bad.size:
+            row = bad[0][0]
+            return f"{mem} row {row}: {a[row].tolist()} vs {b[row].tolist()}"
+    bad = np.flatnonzero(got.state.dram != want.state.dram)
+    if bad.size:
+        return f"dram byte {bad[0]}: {got.state.dram[bad[0]]} vs {want.state.dram[bad[0]]}"
+    return None
+
+
+def check(run, cfg, text, dram):
+    words = core_rtl.program_words(text)
+    fast = core_fast.run(words, cfg, dram)
+    got = run(cfg, words, dram, 20 * fast.cycles + 1000)
+    diff = first_difference(got, fast)
+    assert diff is None, f"{got.simulator} differs from core_fast on {cfg}:\n{text}\n{diff}"
+    assert got.counters == fast.counters
+
+
+def on_verilator(builds):
+    return lambda cfg, words, dram, limit: cv.run_built(builds[cfg], cfg, words, dram, limit)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(max_actions=12))
+def test_verilator_equals_fast_on_random_programs(builds, case):
+    check(on_verilator(builds), *case)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(max_actions=40))
+def test_verilator_equals_fast_on_long_programs(builds, case):
+    check(on_verilator(builds), *case)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cases(max_actions=10))
+def test_icarus_equals_fast(builds, case):
+    _need("iverilog")
+    check(lambda cfg, words, dram, limit: core_icarus.run_icarus(
+        cfg, words, dram, vfile=builds[cfg].verilog, max_cycles=limit), *case)
+
+
+def test_the_backend_runs_through_core_rtl(builds):
+    """core_rtl.run(..., "verilator") checks the program with the model, then runs it here; the
+    final state is the model's and `seconds` is the harness's loop time."""
+    text = "dma.ld mem=sram, row=3, dram=8, rows=2, stride=0\nsync units=1\nhalt\n"
+    dram = np.arange(64, dtype=np.uint8)
+    run = core_rtl.run(text, SMALL, dram, simulator="verilator")
+    fast = core_fast.run(text, SMALL, dram)
+    assert run.simulator == "verilator" and first_difference(run, fast) is None
+    assert run.state.mems["sram"][3:5].tolist() == [[8, 9], [10, 11]]
+    assert 0 < run.seconds < 1
+
+
+def test_a_second_build_does_not_compile(builds, monkeypatch):
+    """A fresh process (no memo) converts, finds the cached binary and compiles nothing; the
+    cache entry keeps the build's log."""
+    first = builds[SMALL]
+    assert (first.binary.parent / "build.log").read_text().startswith(vl._verilator()[1])
+    monkeypatch.setattr(cv, "_BUILDS", {})
+
+    def no_compile(*a, **kw):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(cv, "_compile", no_compile)
+    again = cv.build_core(SMALL)
+    assert (again.built, again.binary, again.key) == (False, first.binary, first.key)
+    memo = cv.build_core(SMALL)  # this process's memo: no conversion either
+    assert (memo.built, memo.binary) == (False, first.binary)
+
+
+def test_the_cache_key_ignores_myhdl_set_order():
+    """MyHDL writes reset assignments and sensitivity lists in set order (new in each process)."""
+    a = "always @(b, a, c) begin: x\n    y = a;\nend\n"
+    b = "always @(c, a, b) begin: x\n    y = a;\nend\n"
+    assert cv.canonical(a) == cv.canonical(b) != cv.canonical(a.replace("c)", "d)"))
+
+
+def test_a_program_that_never_halts_is_a_clear_error(builds):
+    with pytest.raises(ConfigError, match="did not halt within 500 cycles"):
+        cv.run_built(builds[SMALL], SMALL, [0] * 4, None, max_cycles=500)  # nops, then nothing
+
+
+def test_too_long_a_program_is_refused():
+    with pytest.raises(ConfigError, match="holds 4096 instructions"):
+        cv.run_verilator(SMALL, [0] * (cv.IMEM_DEPTH + 1))
+
+
+def test_no_verilator_is_one_line_saying_how_to_install(monkeypatch):
+    monkeypatch.setattr(tools, "which", lambda name: None)
+    monkeypatch.setattr(cv, "_BUILDS", {})
+    with pytest.raises(ToolMissing) as err:
+        cv.run_verilator(SMALL, core_rtl.program_words("halt\n"))
+    msg = str(err.value)
+    assert "\n" not in msg and "verilator is not installed" in msg and vl.INSTALL in msg
