@@ -139,3 +139,16 @@ def test_cli_malformed_assembly_and_programs(tmp_path):
     unknown.write_text("000000000000003f\n")
     p = cli("disasm", unknown)
     assert p.returncode == 2 and "unknown opcode 63" in p.stderr
+
+
+def test_doc_states_the_timing_the_models_and_rtl_keep():
+    """docs/isa.md's timing section is the cycle model's own rules and vector costs."""
+    from chipkit.models import core_fast
+
+    text = DOC.read_text()
+    rules = core_fast.__doc__[core_fast.__doc__.index("    dma.ld / dma.st"):].rstrip()
+    assert rules in text, "docs/isa.md's timing rules differ from chipkit/models/core_fast.py's"
+    for op, (passes, extra) in core_fast.VECTOR_COST.items():
+        assert f"| `{op}` | {passes} | {extra} |" in text
+    assert f"`VECTOR_LATENCY` = {core_fast.VECTOR_LATENCY}" in text
+    assert ", ".join(core_fast.STALLS[:3]) in text
