@@ -17,8 +17,13 @@ What is measured, honestly:
 The core (`core_vs_scalesim_ws`): a few GEMMs compiled for the inference core
 (chipkit.compiler.gemm), operands starting and ending in DRAM, run on the core's cycle model; each
 row's ratio is the core's cycles over SCALE-Sim's WS compute cycles on an L x L array, and their
-geometric mean. The core's simulator speeds (fast vs MyHDL, Verilator vs MyHDL) go in
-core_speed(), once the core's RTL backend exists.
+geometric mean.
+
+The core's simulators (`core_speed`): one compiled GEMM per core size (CORE_SPEED_CASES) on the
+cycle model (chipkit.models.core_fast), the MyHDL core and the Verilator core
+(chipkit.backends.core_rtl / core_verilator), each timed from `start` to `halted` only (MyHDL's
+elaboration and Verilator's build are reported apart), final states checked against the model;
+`fast_vs_myhdl` and `verilator_vs_myhdl` are the ratios of those rates.
 """
 from __future__ import annotations
 
@@ -48,6 +53,9 @@ VERILATOR_ARRAYS = ("8x8",)
 #: stream through each weight tile), on CoreConfig(lanes=L)'s default DRAM
 CORE_CASES = tuple((lanes, gemm) for lanes in (4, 8)
                    for gemm in ((16, 32, 32), (32, 64, 64), (64, 64, 64)))
+#: (L, (M, N, K)): the core_speed rows -- one compiled GEMM per core size, a few thousand cycles
+#: (the MyHDL core runs ~1-2 k cycles/s)
+CORE_SPEED_CASES = ((4, (32, 32, 32)), (8, (32, 64, 64)))
 
 
 def first_folds(s: Schedule, folds: int) -> Schedule:
@@ -196,12 +204,87 @@ def core_vs_scalesim(cases=None, seed: int = 0) -> dict:
     return {"rows": rows, "geomean": statistics.geometric_mean(r["ratio"] for r in rows)}
 
 
-def core_speed() -> list[dict]:
-    """The core's simulator speeds on one program: `fast_vs_myhdl` (the cycle model vs the MyHDL
-    core) and `verilator_vs_myhdl` (our goal: >= 300x). Not measured yet: they need the core's
-    RTL backend (chipkit.backends.core_rtl); rows go here, one per core size, and into
-    report_core()."""
-    return []
+def _core_same(a, b) -> bool:
+    """Two core runs (core_fast / core_rtl results) agree: counters, every memory, DRAM."""
+    return (a.counters == b.counters and np.array_equal(a.state.dram, b.state.dram)
+            and all(np.array_equal(a.state.mems[m], b.state.mems[m]) for m in b.state.mems))
+
+
+def core_speed_config(lanes: int, dram_image_bytes: int) -> CoreConfig:
+    """The core of a core_speed row: CoreConfig(lanes) with its DRAM sized to the program's image
+    (a power of two, at least 4 KB: MyHDL elaborates every DRAM byte as a signal)."""
+    return CoreConfig(lanes=lanes, dram_bytes=max(4096, 1 << (dram_image_bytes - 1).bit_length()))
+
+
+def measure_core(lanes: int, m: int, n: int, k: int, seed: int = 0,
+                 verilator: bool | None = None) -> dict:
+    """One core_speed row: a GEMM compiled for the core (chipkit.compiler.gemm) run on the cycle
+    model (core_fast), the MyHDL core and (when installed) the Verilator core, all from `start` to
+    `halted` of the same program; each simulator's final state must equal the model's.
+
+    verilator -- time Verilator too (True) or not (False); None: when it is installed."""
+    from chipkit.backends import core_rtl
+    from chipkit.compiler.gemm import compile_gemm
+    from chipkit.models import core_fast
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n))
+    prog = compile_gemm(a, b, CoreConfig(lanes=lanes))
+    cfg = core_speed_config(lanes, prog.dram.size)
+    prog = compile_gemm(a, b, cfg)
+    words, dram = prog.words, prog.dram
+    ref = core_fast.run(words, cfg, dram)  # warm-up, and the state the RTLs must reach
+    times = []
+    for _ in range(FAST_REPEATS):
+        start = time.perf_counter()
+        core_fast.run(words, cfg, dram)
+        times.append(time.perf_counter() - start)
+    fast_s = statistics.median(times)
+    start = time.perf_counter()
+    mh = core_rtl.run_myhdl(cfg, words, dram)
+    myhdl_total = time.perf_counter() - start
+    if not _core_same(mh, ref) or mh.cycles != ref.cycles:
+        raise SimulationError(f"bench: the MyHDL core's final state differs from the cycle "
+                              f"model's on {cfg.array.name} {m}x{n}x{k}; run the tests "
+                              "(pytest tests/hdl/test_core_rtl.py)")
+    cycles = ref.cycles
+    fast_rate, myhdl_rate = cycles / fast_s, cycles / mh.seconds
+    row = {"core": cfg.array.name, "program": f"gemm {m}x{n}x{k}", "instructions": len(words),
+           "dram_bytes": cfg.dram_bytes, "cycles": cycles,
+           "fast_seconds": fast_s, "fast_cycles_per_s": fast_rate,
+           "myhdl_seconds": mh.seconds, "myhdl_elaboration_s": myhdl_total - mh.seconds,
+           "myhdl_cycles_per_s": myhdl_rate, "fast_vs_myhdl": fast_rate / myhdl_rate}
+    if verilator is None:
+        verilator = tools.which("verilator") is not None
+    if not verilator:
+        row["verilator_note"] = (f"Verilator not installed ({tools.TOOLS['verilator'][2]}): "
+                                 "no Verilator column")
+        return row
+    from chipkit.backends import core_verilator as cv
+
+    built = cv.build_core(cfg)
+    loops = []
+    for _ in range(FAST_REPEATS):
+        vr = cv.run_built(built, cfg, words, dram)
+        if not _core_same(vr, ref) or vr.cycles != cycles:
+            raise SimulationError(f"bench: the Verilator core's final state differs from the "
+                                  f"cycle model's on {cfg.array.name} {m}x{n}x{k}; run the tests "
+                                  "(pytest tests/hdl/test_core_verilator.py)")
+        loops.append(vr.seconds)
+    v_s = statistics.median(loops)
+    v_rate = cycles / v_s
+    row.update({"verilator_build_s": built.seconds, "verilator_built": built.built,
+                "verilator_seconds": v_s, "verilator_cycles_per_s": v_rate,
+                "verilator_vs_myhdl": v_rate / myhdl_rate, "verilator_vs_fast": v_rate / fast_rate})
+    return row
+
+
+def core_speed(cases=None, verilator: bool | None = None) -> list[dict]:
+    """The core's simulator speeds: a row per (L, (M, N, K)) in `cases` (default
+    CORE_SPEED_CASES), each with `fast_vs_myhdl` (the cycle model vs the MyHDL core) and, when
+    Verilator is installed, `verilator_vs_myhdl` (our goal: >= 300x); see measure_core."""
+    return [measure_core(lanes, *gemm, verilator=verilator)
+            for lanes, gemm in (cases or CORE_SPEED_CASES)]
 
 
 def report_core(core: dict, speed: list[dict] | None = None) -> str:
@@ -219,4 +302,32 @@ def report_core(core: dict, speed: list[dict] | None = None) -> str:
     lines.append("SCALE-Sim WS: the array's compute only, fill and drain paid every fold; the core "
                  "streams tile after tile (the next weights load while one streams) but waits "
                  "for its DMA.")
+    if speed:
+        lines += ["", report_speed(speed)]
+    return "\n".join(lines)
+
+
+def report_speed(speed: list[dict]) -> str:
+    """The core_speed rows as a table, with what each number means underneath."""
+    lines = [f"{'core':5s} {'program':>15s} {'cycles':>7s}  {'fast cyc/s':>10s} "
+             f"{'MyHDL cyc/s':>11s} {'Verilator cyc/s':>15s}  {'fast/MyHDL':>10s} "
+             f"{'Verilator/MyHDL':>15s}"]
+    for r in speed:
+        v = "verilator_cycles_per_s" in r
+        lines.append(f"{r['core']:5s} {r['program']:>15s} {r['cycles']:>7,}  "
+                     f"{r['fast_cycles_per_s']:>10,.0f} {r['myhdl_cycles_per_s']:>11,.0f} "
+                     + (f"{r['verilator_cycles_per_s']:>15,.0f}" if v else f"{'-':>15s}")
+                     + f"  {r['fast_vs_myhdl']:>9,.0f}x "
+                     + (f"{r['verilator_vs_myhdl']:>14,.0f}x" if v else f"{'-':>15s}"))
+    lines.append(f"core speed: the same compiled GEMM from start to halt on each simulator, final "
+                 f"state checked against the cycle model; fast (core_fast): median of "
+                 f"{FAST_REPEATS} whole runs; MyHDL: its clocked loop (elaboration excluded); "
+                 f"Verilator: the C++ harness's clocked loop, median of {FAST_REPEATS} runs.")
+    built = [r for r in speed if "verilator_build_s" in r]
+    if built:
+        lines.append("Verilator builds: " + ", ".join(
+            f"{r['core']} {'built' if r['verilator_built'] else 'cached'} "
+            f"{r['verilator_build_s']:.1f} s" for r in built) + " (conversion included).")
+    notes = {r["verilator_note"] for r in speed if "verilator_note" in r}
+    lines += sorted(notes)
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from chipkit import bench as bm
+from chipkit import tools
 from chipkit.backends import rtl
 from chipkit.cli import main
 from chipkit.compiler.gemm import compile_gemm
@@ -73,6 +74,8 @@ def test_cli(monkeypatch, capsys, as_json):
     monkeypatch.setattr(bm, "CASES", (("2x2", "ws"), ("3x2", "os")))
     monkeypatch.setattr(bm, "GEMM", (4, 4, 4))
     monkeypatch.setattr(bm, "CORE_CASES", ((2, (4, 6, 5)), (4, (8, 8, 8))))
+    monkeypatch.setattr(bm, "CORE_SPEED_CASES", ((2, (4, 4, 4)),))
+    monkeypatch.setattr(tools, "which", lambda name: None)  # the core speed row without Verilator
     assert main(["bench", "--json"] if as_json else ["bench"]) == 0
     out = capsys.readouterr().out
     if as_json:
@@ -84,7 +87,8 @@ def test_cli(monkeypatch, capsys, as_json):
         assert [(r["core"], r["gemm"]) for r in core["rows"]] == [("2x2", "4x6x5"),
                                                                   ("4x4", "8x8x8")]
         assert all(set(r) == CORE_ROW for r in core["rows"]) and core["geomean"] > 0
-        assert d["core_speed"] == []  # the core's RTL speeds: not measured yet
+        assert [(r["core"], r["program"]) for r in d["core_speed"]] == [("2x2", "gemm 4x4x4")]
+        assert set(d["core_speed"][0]) == CORE_SPEED_ROW | {"verilator_note"}
     else:
         lines = out.splitlines()
         assert "fast cyc/s" in lines[0] and "MyHDL cyc/s" in lines[0]
@@ -95,6 +99,10 @@ def test_cli(monkeypatch, capsys, as_json):
         assert lines[6].split()[:2] == ["2x2", "4x6x5"] and lines[7].split()[:2] == ["4x4",
                                                                                   "8x8x8"]
         assert lines[8].strip().startswith("geometric mean")
+        assert lines[11] == "" and "fast/MyHDL" in lines[12] and "Verilator/MyHDL" in lines[12]
+        assert lines[13].split()[:3] == ["2x2", "gemm", "4x4x4"] and lines[13].endswith("-")
+        assert lines[14].startswith("core speed:")
+        assert lines[15].startswith("Verilator not installed") and len(lines) == 16
 
 
 CORE_ROW = {"core", "gemm", "m", "n", "k", "dma_bytes_per_cycle", "dram_latency",
@@ -185,3 +193,84 @@ def test_a_verilator_run_that_disagrees_is_not_benchmarked(verilator, monkeypatc
     with pytest.raises(SimulationError, match="Verilator array's outputs differ from the fast "
                                               "model's on 2x2 os"):
         bm.measure(ArrayConfig(2, 2, "os"), 3, 3, 3, verilator=True)
+
+
+CORE_SPEED_ROW = {"core", "program", "instructions", "dram_bytes", "cycles", "fast_seconds",
+                  "fast_cycles_per_s", "myhdl_seconds", "myhdl_elaboration_s",
+                  "myhdl_cycles_per_s", "fast_vs_myhdl"}
+#: added to a core_speed row when Verilator runs it
+CORE_VERILATOR_ROW = {"verilator_build_s", "verilator_built", "verilator_seconds",
+                      "verilator_cycles_per_s", "verilator_vs_myhdl", "verilator_vs_fast"}
+
+
+def _core_program(lanes, m, n, k, seed=0):
+    """The program and core of a core_speed row, recompiled here."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n))
+    first = compile_gemm(a, b, CoreConfig(lanes=lanes))
+    cfg = bm.core_speed_config(lanes, first.dram.size)
+    return compile_gemm(a, b, cfg), cfg
+
+
+def test_core_speed_rows_are_the_measured_rates(monkeypatch):
+    monkeypatch.setattr(tools, "which", lambda name: None)
+    rows = bm.core_speed(((2, (4, 4, 4)), (4, (8, 4, 8))))
+    assert [(r["core"], r["program"]) for r in rows] == [("2x2", "gemm 4x4x4"),
+                                                         ("4x4", "gemm 8x4x8")]
+    for r, (lanes, gemm) in zip(rows, ((2, (4, 4, 4)), (4, (8, 4, 8))), strict=True):
+        assert set(r) == CORE_SPEED_ROW | {"verilator_note"}
+        prog, cfg = _core_program(lanes, *gemm)
+        assert (r["cycles"], r["instructions"], r["dram_bytes"]) == (
+            core_fast.run(prog.words, cfg, prog.dram).cycles, len(prog.words), cfg.dram_bytes)
+        assert cfg.dram_bytes >= prog.dram.size and cfg.dram_bytes == 4096
+        assert r["fast_cycles_per_s"] == pytest.approx(r["cycles"] / r["fast_seconds"])
+        assert r["myhdl_cycles_per_s"] == pytest.approx(r["cycles"] / r["myhdl_seconds"])
+        assert r["fast_vs_myhdl"] == pytest.approx(r["fast_cycles_per_s"] /
+                                                   r["myhdl_cycles_per_s"])
+    text = bm.report_speed(rows).splitlines()
+    assert text[1].endswith("-") and text[-1].startswith("Verilator not installed")
+
+
+def test_a_myhdl_core_that_disagrees_is_not_benchmarked(monkeypatch):
+    from chipkit.backends import core_rtl
+
+    real = core_rtl.run_myhdl
+
+    def broken(*a, **kw):
+        run = real(*a, **kw)
+        run.state.dram[-1] ^= 1
+        return run
+
+    monkeypatch.setattr(core_rtl, "run_myhdl", broken)
+    with pytest.raises(SimulationError, match="MyHDL core's final state differs from the cycle "
+                                              "model's on 2x2 4x4x4"):
+        bm.measure_core(2, 4, 4, 4, verilator=False)
+
+
+@pytest.mark.hdl
+def test_core_speed_with_verilator(verilator, monkeypatch):
+    """The Verilator columns (the build is in the usual cache: compiled once, ever)."""
+    first = bm.measure_core(2, 4, 4, 4)
+    r = bm.measure_core(2, 4, 4, 4)
+    assert set(first) == set(r) == CORE_SPEED_ROW | CORE_VERILATOR_ROW
+    assert r["verilator_built"] is False  # the binary the first call built or found
+    assert r["verilator_cycles_per_s"] == pytest.approx(r["cycles"] / r["verilator_seconds"])
+    assert r["verilator_vs_myhdl"] == pytest.approx(r["verilator_cycles_per_s"] /
+                                                    r["myhdl_cycles_per_s"])
+    assert r["verilator_vs_fast"] == pytest.approx(r["verilator_cycles_per_s"] /
+                                                   r["fast_cycles_per_s"])
+    text = bm.report_speed([r]).splitlines()
+    assert text[1].endswith("x") and "Verilator builds: 2x2 cached" in text[-1]
+
+    from chipkit.backends import core_verilator as cv
+
+    real = cv.run_built
+
+    def broken(*a, **kw):
+        run = real(*a, **kw)
+        run.counters = dict(run.counters, macs=run.counters["macs"] + 1)
+        return run
+
+    monkeypatch.setattr(cv, "run_built", broken)
+    with pytest.raises(SimulationError, match="Verilator core's final state differs"):
+        bm.measure_core(2, 4, 4, 4)
