@@ -10,18 +10,26 @@
 #
 # We draw the inference core (`docs/isa.md`), compile a GEMM into its instructions, run the program
 # on the cycle model, and read its timeline. Then we take one trick away — double buffering — and
-# measure what it was worth, and turn the DMA's bandwidth and latency knobs.
+# measure what it was worth, and turn the DMA's bandwidth and latency knobs. Last, we run the same
+# program on the core's hardware description in MyHDL, and break that hardware on purpose to see
+# how the difference is found.
 
 # %%
+import dataclasses
 import time
+from unittest import mock
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from myhdl import Signal, always_comb, block, intbv
 
-from chipkit import isa
+from chipkit import isa, lockstep
+from chipkit.backends import core_rtl
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
+from chipkit.hdl import core as core_hdl
+from chipkit.hdl.core_array import core_array
 from chipkit.models import core, core_fast
 from chipkit.models import golden as golden_model
 from chipkit.models.core import ProgramError
@@ -144,11 +152,12 @@ for word, instr in zip(prog.words[:3], prog.instructions[:3]):
 # ## 3 · Run it and look at the time
 #
 # `core_fast.run` is the core's cycle model: the controller issues at most one instruction per
-# cycle, each unit takes its time (`docs/isa.md`; a DMA of `b` bytes takes
-# `latency + ⌈b / bandwidth⌉` cycles, one transfer after another; an `mm` of `r` rows streams for
-# `r` cycles and its results land `2L − 2` cycles later), and every cycle the controller cannot
-# issue is counted as a stall with its cause. It records every unit instruction as a job with the
-# cycles it started and finished.
+# cycle, each unit takes its time (`docs/isa.md`; a DMA of `r` rows waits the DRAM latency, then
+# moves each row in `⌈row bytes / bandwidth⌉` cycles — at most one on-chip row per cycle — so it
+# takes `latency + r · ⌈row bytes / bandwidth⌉` cycles, one transfer after another; an `mm` of `r`
+# rows streams for `r` cycles and its results land `2L − 2` cycles later), and every cycle the
+# controller cannot issue is counted as a stall with its cause. It records every unit instruction
+# as a job with the cycles it started and finished.
 
 # %%
 run = core_fast.run(prog.words, cfg, prog.dram)
@@ -302,11 +311,12 @@ print(f"{transfers} DMA transfers, one after another: at latency 100 that is "
 
 # %% [markdown]
 # At low bandwidth the time is the bytes: halve the bandwidth and the run nearly doubles. At high
-# bandwidth the curves flatten onto the latency: the DMA runs one transfer at a time and each pays
-# the full latency, so at 100 cycles the link could be infinitely wide and the program would still
-# take over a thousand cycles. The array's own time (dotted) is a floor that only a fast, short link
-# approaches. Latency is hidden only by doing useful work while it passes — or by fewer, larger
-# transfers.
+# bandwidth the curves flatten, for two reasons. The DMA writes at most one on-chip row per cycle:
+# an SRAM row here is 8 bytes and an ACC row 32, so beyond 32 bytes per cycle a wider link moves
+# nothing faster (32 and 64 give the same count). And the DMA runs one transfer at a time, each
+# paying the full latency, so at 100 cycles the program would take over a thousand cycles however
+# wide the link. The array's own time (dotted) is a floor that only a fast, short link approaches.
+# Latency is hidden only by doing useful work while it passes — or by fewer, larger transfers.
 #
 # Explore it: the sliders re-run the cycle model through `timeline_for` (below) and redraw. `M` is
 # the number of rows of `A` (more rows per weight tile: the array's share grows).
@@ -387,6 +397,111 @@ plt.show()
 # the bytes. A wider link (section 6) lowers the floor until the array's own time is the limit;
 # keeping `C` on chip for the next layer (requantized to int8 by the vector unit, a quarter of the
 # bytes) is the other lever, and it is where the following lessons go.
+#
+# ## 8 · The same program on the hardware
+#
+# Everything so far ran on the cycle model: a Python program that *says* what the chip does each
+# cycle. `chipkit.hdl.core` is the chip itself, written in MyHDL at the register-transfer level —
+# the array of lesson 04 with its second weight buffer, the weight loader, the DMA engine, the
+# memories, the controller, the vector unit of lesson 06 and a set of performance counters.
+# `core_rtl.run` loads the program and the DRAM image through the core's host port, clocks it until
+# it halts and reads everything back. The RTL builds every memory row as a signal, and a 1 MB DRAM
+# is a million of them (half a minute to build), so we give it just the memory this program uses;
+# memory depths change no timing, and the cycle model runs the same smaller core beside it.
+
+# %%
+chip = dataclasses.replace(cfg, sram_rows=256, acc_rows=64, dram_bytes=prog.dram.size)
+t0 = time.perf_counter()
+hw = core_rtl.run(prog.words, chip, prog.dram)
+model = core_fast.run(prog.words, chip, prog.dram)
+print(f"MyHDL core: {time.perf_counter() - t0:.1f} s, of which {hw.seconds:.2f} s simulating "
+      f"{hw.cycles} cycles\n")
+print(f"{'counter':>28} {'cycle model':>12} {'MyHDL RTL':>10}")
+for name, value in model.counters.items():
+    print(f"{name:>28} {value:12,} {hw.counters[name]:10,}"
+          + ("" if hw.counters[name] == value else "   <- differs"))
+print("\nevery counter equal:", hw.counters == model.counters,
+      "| and equal to section 3's run on the full-size core:", model.counters == run.counters)
+print("C read from the hardware's DRAM == A @ B:",
+      np.array_equal(prog.read_c(hw.state.dram), A @ B))
+
+# %% [markdown]
+# Every counter agrees: not only the product and the total, but the array's busy cycles and each
+# stall cause, cycle for cycle. The golden model had already given the right `C`; this equality
+# proves that the timing rules of section 3, from which every timeline in this lesson was drawn,
+# are met by a circuit of registers and logic (the kit's tests repeat it on random programs,
+# vector operations included). That circuit has **multi-ported memories** — the DMA, the weight
+# loader, the array and the vector unit each read and write their own rows in the same cycle, which
+# a real chip builds from banks; an **issue stage**, combinational logic that decides every cycle
+# whether the instruction at `pc` may go or which stall cause to count; and a **DMA engine** that
+# takes jobs from its 4-deep queue, waits the latency, then moves one *beat* per cycle —
+# `min(bandwidth, row bytes)` bytes of one row — and collects a row's beats in a staging register
+# before writing it. The counters are registers the hardware increments itself; the host reads them
+# back through the port that loaded the program.
+#
+# ### Lockstep: finding where hardware and model part
+#
+# Equal counters are a yes or a no. When the RTL is wrong, an engineer needs *where*.
+# `lockstep.run_lockstep` runs a program on two backends, records for each instruction the cycle it
+# issued, the cycle it finished and the rows it wrote, and reports the first difference. Break the
+# hardware on purpose: wrap the real array in a block that adds one to lane 5 of every result row,
+# and swap it into the core for one run (`mock.patch.object` puts the real array back when the
+# `with` ends, even after an error).
+
+# %%
+BAD_LANE = 5
+
+
+@block
+def array_with_a_wrong_lane(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, c_out,
+                            c_valid, lanes, probe=None):
+    """The core's real array, but lane BAD_LANE of every result row comes out one too high."""
+    real_out = Signal(intbv(0)[len(c_out):])
+    real = core_array(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, real_out, c_valid,
+                      lanes, probe=probe)
+    top = 1 << len(c_out)
+
+    @always_comb
+    def bug():  # lanes are 32-bit fields of the flat result bus, lane 0 lowest
+        c_out.next = (real_out + (1 << 32 * BAD_LANE)) % top
+
+    return real, bug
+
+
+with mock.patch.object(core_hdl, "core_array", array_with_a_wrong_lane):
+    broken = lockstep.run_lockstep(prog.words, chip, prog.dram, a="fast", b="rtl")
+d = broken.divergence
+print(d)
+print("\nevery counter still equal:", broken.a.counters == broken.b.counters)
+print("the real array is back:", core_hdl.core_array is core_array, "->",
+      lockstep.run_lockstep(prog.words, chip, prog.dram, a="fast", b="rtl").summary())
+
+fig, ax = plt.subplots(figsize=(12, 3.4), layout="constrained")
+plot_timeline(model, ax=ax, title="the cycle model's timeline, and where the broken RTL first "
+              "departs from it")
+for patch in ax.patches:
+    if patch.get_gid() == f"job:mm:{d.pc}":
+        patch.set_edgecolor("#c62828")
+        patch.set_linewidth(2.5)
+ax.axvline(d.cycle + 0.5, color="#c62828", lw=1.5)
+ax.text(d.cycle + 6, 0.5, f"cycle {d.cycle}, pc {d.pc} ({d.instr.split()[0]}): the RTL wrote "
+        f"{d.b_value} to {d.where()}, the model {d.a_value}", color="#c62828", fontsize=9,
+        va="center", bbox=dict(fc="white", ec="none", pad=1))
+plt.show()
+
+# %% [markdown]
+# Read the report from the top, as an engineer would. The **first divergent cycle** says where to
+# open the waveform: lockstep compares an instruction's rows when it finishes, so cycle 119 points
+# at the job that ran from cycle 73 to 119 — not at the end of the run (cycle 591), where `C` comes
+# out wrong with hundreds of cycles of work piled on the bad sums. The **instruction** names the
+# unit: pc 6 is the first `mm`, and every `dma.ld` and `lw` that finished before it wrote the same
+# rows on both sides, so the array is suspect, not the DMA or the loader. The **row and lane**
+# narrow it to one column: ACC row 0 is the first result row, lane 5 the array's sixth column of
+# PEs or its output de-skew. The `mm` issued and finished in the same cycles on both, and every
+# counter agrees: a *value* bug, invisible to the performance counters. A *timing* bug (the kit's
+# tests shrink the DMA queue to 3) shows up instead as an instruction issued in a different cycle,
+# with the stall cause that differs. The same check runs from the shell:
+# `chipkit lockstep PROG.s --a rtl --b fast`.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - started:.1f} s")
@@ -403,9 +518,12 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 #   8-byte link, the DMA is busy nearly all the time and the array less than half.
 # * **Double buffering** hides the weight loads; with one buffer the interlock serialises `lw` and
 #   `mm` and the same program is measurably slower (section 5).
-# * Bandwidth sets the cost of bytes, latency the cost of each transfer. SCALE-Sim's count leaves
-#   both out; overlapping transfers with compute wins most of it back, down to the floor of the
-#   bytes themselves.
+# * Bandwidth sets the cost of bytes (up to one on-chip row per cycle), latency the cost of each
+#   transfer. SCALE-Sim's count leaves both out; overlapping transfers with compute wins most of it
+#   back, down to the floor of the bytes themselves.
+# * The MyHDL core runs the same program to the same cycle count and **every** counter: the cycle
+#   model's timing is the hardware's. Lockstep turns a broken RTL into a first divergent cycle, an
+#   instruction, and a memory row and lane.
 #
 # **Exercises for this lesson**
 #

@@ -9,7 +9,8 @@
 # be so the array does not wait?
 #
 # This lesson writes the **vector unit's golden spec**, `chipkit.models.vector`: integer-only numpy
-# functions that a later RTL block must match bit for bit. We build each operation, run it against a
+# functions that the RTL block, `chipkit.hdl.vector_unit`, matches bit for bit (lesson 05's last
+# section runs it inside the whole core). We build each operation, run it against a
 # float reference, and measure the error in *output steps* (one step = one unit of the int8 output).
 #
 # *(This lesson stands on lessons 02 and 04; lesson 05 showed where the vector unit sits in the
@@ -23,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chipkit import numerics as nx
-from chipkit.models import intmath
+from chipkit.models import core_fast, intmath
 from chipkit.models import vector as vec
 from chipkit.viz.vector import (
     SoftmaxExplorer,
@@ -41,24 +42,50 @@ started = time.perf_counter()
 # Field notes for the kit's tiny transformer (it sorts 8 digits; 2 layers, d_model 32, 16 tokens):
 # one pass is 303 k MACs, which an 8 × 8 array runs in about **5.0 k cycles** when the next tile's
 # weights load while the current one streams. The work between the matrix products is about
-# **21 k element operations, 144 divides** (one per softmax row and per LayerNorm row) **and 80
-# square roots** (one per LayerNorm row). Suppose a simple vector unit does one element operation
-# per lane per cycle, a divider that makes one quotient bit per cycle (32 cycles) and a square root
-# that makes one root bit per cycle (31 cycles, section 5). Amdahl's law: the pass takes the array
-# time *plus* whatever vector time cannot overlap with it.
+# **21 k element operations, 64 softmax rows and 80 LayerNorm rows**. Each softmax row needs one
+# divide; each LayerNorm row a divide by the row length (for the variance), a square root and a
+# second divide (the reciprocal of the standard deviation). Suppose a simple vector unit does one
+# element operation per lane per cycle, and spends on each row's divides and root what the core's
+# own vector unit spends (`chipkit.models.core_fast`). Its divider and square root are radix 2 and
+# restoring — one result bit per cycle, the method of section 5 — and each runs for exactly as many
+# cycles as its result can have bits:
+#
+# | engine | computes | why that many bits | cycles |
+# |---|---|---|---|
+# | softmax divide | `r = 2^30 // Σe` | `Σe ≥ 2^15` (the row maximum's own `e`), so `r ≤ 2^15` | 16 |
+# | LayerNorm variance | `q = Σc² // d` | `q = d² · variance < 2^24 · 2^14` | 38 |
+# | LayerNorm square root | `σ = isqrt(q << 16)` | `q << 16 < 2^54`: 27 root bits | 27 |
+# | LayerNorm reciprocal | `r = 2^40 // σ` | `σ ≥ 2^8` (unless 0), so `r ≤ 2^32` | 33 |
+#
+# plus one cycle per row that drains the pipeline before the engines start. Amdahl's law: the pass
+# takes the array time *plus* whatever vector time cannot overlap with it.
 
 # %%
 ARRAY_CYCLES = 5_000
-ELEMENT_OPS, DIVIDES, SQRTS = 21_000, 144, 80
-DIV_CYCLES, SQRT_CYCLES = 32, 31
+ELEMENT_OPS, SOFTMAX_ROWS, LN_ROWS = 21_000, 64, 80
+# the core's vector unit: cycles per logical row spent between its passes over the row
+ROW_EXTRA = {op: core_fast.VECTOR_COST[op][1] for op in ("vsoftmax", "vlnorm")}
+print(f"softmax, per row:   drain {core_fast.VECTOR_DRAIN} + divide "
+      f"{core_fast.SOFTMAX_DIV_CYCLES} = {ROW_EXTRA['vsoftmax']} cycles")
+print(f"LayerNorm, per row: drain {core_fast.VECTOR_DRAIN} + divide {core_fast.LN_VAR_DIV_CYCLES}"
+      f" + square root {core_fast.SQRT_CYCLES} + divide {core_fast.LN_RECIP_DIV_CYCLES} = "
+      f"{ROW_EXTRA['vlnorm']} cycles")
+ROW_WORK = SOFTMAX_ROWS * ROW_EXTRA["vsoftmax"] + LN_ROWS * ROW_EXTRA["vlnorm"]
 
 
 def vector_cycles(lanes, dividers):
-    """Cycles of the vector work: element ops spread over lanes, divides/roots over dividers."""
-    return ELEMENT_OPS / lanes + (DIVIDES * DIV_CYCLES + SQRTS * SQRT_CYCLES) / dividers
+    """Cycles of the vector work: element ops spread over lanes, each row's divides and root
+    over `dividers` engines (each working on its own row)."""
+    return ELEMENT_OPS / lanes + ROW_WORK / dividers
 
 
 designs = [(1, 1), (4, 1), (8, 1), (8, 8), (16, 16)]
+for lanes, dividers in designs:
+    v = vector_cycles(lanes, dividers)
+    print(f"{lanes:2d} lane{'s' * (lanes > 1):1} {dividers:2d} divider{'s' * (dividers > 1):1}  "
+          f"vector unit {v / 1000:4.1f} k cycles, "
+          f"{ROW_WORK / dividers / v:4.0%} of them divides and roots; array busy "
+          f"{ARRAY_CYCLES / (ARRAY_CYCLES + v):4.0%}")
 fig, ax = plt.subplots(figsize=(9, 3.2))
 for i, (lanes, dividers) in enumerate(designs):
     v = vector_cycles(lanes, dividers)
@@ -70,20 +97,23 @@ ax.set_yticks(range(len(designs)), [f"{lanes} lane{'s' * (lanes > 1)}, {d} divid
                                     for lanes, d in designs])
 ax.invert_yaxis()
 ax.set_xlabel("cycles per 16-token pass (no overlap)")
-ax.set_xlim(0, 40_000)
-ax.set_title("a one-lane vector unit makes the array wait: the array does only 15% of the time")
+slowest = ARRAY_CYCLES + vector_cycles(*designs[0])
+ax.set_xlim(0, 1.2 * slowest)
+ax.set_title("a one-lane vector unit makes the array wait: the array does only "
+             f"{ARRAY_CYCLES / slowest:.0%} of the time")
 ax.legend(loc="lower right", fontsize=9)
 ax.grid(alpha=0.3, axis="x")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With one lane and one divider the array is busy only 15 % of the time: speeding the array up
+# With one lane and one divider the array is busy only 14 % of the time: speeding the array up
 # further buys almost nothing. Lanes fix the element operations; the divides and roots need their own
-# units, or they become the bottleneck (8 lanes with one divider: 7.1 k of its 9.7 k cycles are
-# divides and roots). Overlapping the vector unit with the array helps too — then a pass takes the
-# larger of the two times, not the sum — but only once the vector time is below the array's. That is
-# why each operation below is designed around **one divide per row** and cheap per-element work.
+# units, or they become the bottleneck (8 lanes with one divider: 9.0 k of its 11.6 k cycles are
+# divides and roots, most of them LayerNorm's 99 cycles a row). Overlapping the vector unit with the
+# array helps too — then a pass takes the larger of the two times, not the sum — but only once the
+# vector time is below the array's. That is why each operation below is designed around **a few
+# divides per row, never one per element**, and cheap per-element work.
 #
 # ## 2 · Requantization: int32 back to int8
 #
@@ -244,8 +274,9 @@ print("equal to math.isqrt on 200,000 random 62-bit numbers:",
 # %% [markdown]
 # `root` is built from the top bit down, kept shifted: each step halves it and, when the trial
 # subtraction succeeds, adds the current bit; after the last step it is the root itself.
-# Eight iterations for a 16-bit input, 31 for LayerNorm's 62-bit one: that is the square root's
-# latency in section 1. The root is exact (floor), no rounding error at all.
+# Eight iterations for a 16-bit input, 31 for a 62-bit one: one iteration per root bit. LayerNorm's
+# input `q << 16` (section 6) stays below 2^54, so the core's square root stops after 27 iterations —
+# its latency in section 1. The root is exact (floor), no rounding error at all.
 #
 # ## 6 · Integer LayerNorm
 #
@@ -291,7 +322,8 @@ plot_error_hist(ln_errors, unit="steps of 1/32", title="integer LayerNorm − fl
 # %% [markdown]
 # Flat between −½ and +½ step, mean |error| 0.25: what rounding the output alone costs, so the floors
 # in `q`, `σ` and `r` add almost nothing (the field notes' version, which rounds the mean first,
-# measured 0.27). Row lengths that are not a power of two cost a divide more, not accuracy.
+# measured 0.27). Row lengths that are not a power of two cost a divide more, not accuracy (the
+# core's vector unit divides for every row length: that divide is the 38 cycles of section 1).
 #
 # ## 7 · GELU from a table
 #
@@ -331,7 +363,8 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 # ## Summary
 #
 # * A matrix engine is only as fast as the work around it: the tiny transformer's 21 k element
-#   operations, 144 divides and 80 square roots take longer than the array unless the vector unit has
+#   operations and the divides and roots of its 144 softmax and LayerNorm rows (17 and 99 cycles a
+#   row on the core, one cycle per result bit) take longer than the array unless the vector unit has
 #   lanes and its own dividers.
 # * **Requantize**: `sat8((acc · M + 2^(sh−1)) >> sh)`, round half up, per tensor or per channel.
 #   Residual adds requantize both inputs and saturate the sum once.
@@ -347,5 +380,6 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 # | `exercises/ex11_requantize.py` | requantize with round half up, per tensor and per channel | `chipkit grade --only ex11` |
 # | `exercises/ex12_integer_exp.py` | the exp table and `2^(−u/256)` by table and shift | `chipkit grade --only ex12` |
 #
-# **Next**: the RTL of this unit, held bit for bit to `chipkit.models.vector`, inside the RTL of
-# the whole core of lesson 05.
+# **Next**: the RTL of this unit, `chipkit.hdl.vector_unit`, is held bit for bit to
+# `chipkit.models.vector` and cycle for cycle to `core_fast.vector_cycles` inside the MyHDL core
+# that lesson 05 ran; the compiler (lessons to come) puts it to work on whole layers.
