@@ -152,6 +152,40 @@ def read_all(cfg: CoreConfig, read_word) -> tuple[dict, np.ndarray, dict]:
     return raw, dram_bytes, counters
 
 
+def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
+    """Bytes of DRAM the program can reach: its initial image and every DMA's last byte, rounded
+    up to 8. The RTL is built with just that much (a MyHDL signal per byte of a 1 MB DRAM takes
+    half a minute to build); the rest of the DRAM is never read or written, so the run's result
+    is the same."""
+    top = 0 if dram is None else int(np.asarray(dram).size)
+    for w in words:
+        try:
+            instr = isa.decode(int(w))
+        except isa.DecodeError:
+            continue
+        if instr.op.mnemonic in ("dma.ld", "dma.st"):
+            a = instr.args
+            mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+            nb = row_bytes(mem, cfg.lanes)
+            top = max(top, a["dram"] + max(a["rows"] - 1, 0) * (a["stride"] or nb) + nb)
+    return min(cfg.dram_bytes, max(8, -(-top // 8) * 8))
+
+
+def _fitted(cfg: CoreConfig, words, dram):
+    """(the config the RTL is built with, a function putting a run's DRAM back to full size)."""
+    from dataclasses import replace
+
+    need = dram_needed(cfg, words, dram)
+    full = CoreState.fresh(cfg, dram).dram
+
+    def widen(run: RtlRun) -> RtlRun:
+        full[:need] = run.state.dram[:need]
+        run.state.cfg, run.state.dram = cfg, full
+        return run
+
+    return replace(cfg, dram_bytes=need), widen
+
+
 def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=None) -> RtlRun:
     """Run `program` (words or assembly) on the RTL core `cfg` in `simulator` (myhdl or
     verilator), after the cycle model has checked it is a legal program.
@@ -161,11 +195,12 @@ def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=
         raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
     words = program_words(program)
     expect = core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
+    fit, widen = _fitted(cfg, words, dram)
     if simulator == "myhdl":
-        return run_myhdl(cfg, words, dram, progress=progress, total=expect.cycles)
+        return widen(run_myhdl(fit, words, dram, progress=progress, total=expect.cycles))
     from chipkit.backends.core_verilator import run_verilator
 
-    return run_verilator(cfg, words, dram)
+    return widen(run_verilator(fit, words, dram))
 
 
 def trace_myhdl(program, cfg: CoreConfig, dram=None):
@@ -252,5 +287,6 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
         for pc, done in pending:
             steps[pc].done = done
 
-    run = run_myhdl(cfg, words, dram, on_cycle=on_cycle)
+    fit, _ = _fitted(cfg, words, dram)
+    run = run_myhdl(fit, words, dram, on_cycle=on_cycle)
     return lockstep.Trace("rtl", [steps[pc] for pc in sorted(steps)], dict(run.counters))

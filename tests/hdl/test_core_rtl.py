@@ -8,6 +8,7 @@ from models.programs import random_programs  # tests/models/programs.py
 from chipkit.backends import core_rtl
 from chipkit.config import CoreConfig
 from chipkit.models import core_fast
+from chipkit.models.core import ProgramError
 
 #: no shrinking: an RTL example takes a second, and the failing program is printed whole
 RTL = dict(deadline=None, suppress_health_check=list(HealthCheck),
@@ -70,3 +71,20 @@ def test_core_converts_to_verilog_and_vhdl(lanes, tmp_path, verilator, ghdl):
     notes = lint_verilog(tmp_path / "core.v", truncations=True)
     assert all("%Warning-WIDTH" in n for n in notes)
     analyse_vhdl(tmp_path / "core.vhd")
+
+
+def test_run_builds_only_the_dram_the_program_reaches():
+    """A default core has 1 MB of DRAM; the RTL is built with the bytes the program can reach
+    (its image and its DMAs' last bytes) and its result widened back: equal to the cycle model."""
+    cfg = CoreConfig(lanes=4)
+    text = ("dma.ld mem=sram, row=0, dram=0, rows=2\nsync units=1\n"
+            "dma.st mem=sram, row=0, dram=1000, rows=3, stride=100\nhalt\n")
+    with pytest.raises(ProgramError, match="reads SRAM row 2"):
+        core_rtl.run(text, cfg)  # the cycle model refuses it first, naming the row
+    text = text.replace("rows=3", "rows=2")
+    words = core_rtl.program_words(text)
+    assert core_rtl.dram_needed(cfg, words, np.ones(20, np.uint8)) == 1104  # 1000+100+4 -> x8
+    dram = np.arange(1, 9, dtype=np.uint8)
+    rtl, fast = core_rtl.run(text, cfg, dram), core_fast.run(text, cfg, dram)
+    assert rtl.state.dram.size == cfg.dram_bytes
+    assert_same(rtl, fast)
