@@ -5,7 +5,7 @@ MyHDL core (rtl) or its Verilog compiled by Verilator.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,10 +50,7 @@ class CoreGemmResult:
 
 
 def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None) -> CoreGemmResult:
-    """Compile A @ B for the core `cfg` and run it on `backend` (golden, fast, rtl, verilator).
-
-    The RTL backends get a DRAM just large enough for the program's image (the cycle count does
-    not depend on the DRAM's size, and a MyHDL signal per byte of a 1 MB DRAM is slow to build)."""
+    """Compile A @ B for the core `cfg` and run it on `backend` (golden, fast, rtl, verilator)."""
     if backend not in CORE_BACKENDS:
         raise ConfigError(f"the core runs on {', '.join(CORE_BACKENDS)}, not {backend!r}")
     start = time.perf_counter()
@@ -67,9 +64,8 @@ def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None) -> Co
     else:
         from chipkit.backends import core_rtl
 
-        fit = replace(cfg, dram_bytes=-(-len(prog.dram) // 8) * 8)
         sim = "myhdl" if backend == "rtl" else "verilator"
-        run = core_rtl.run(prog.words, fit, prog.dram, simulator=sim, progress=progress)
+        run = core_rtl.run(prog.words, cfg, prog.dram, simulator=sim, progress=progress)
         state, cycles, counters = run.state, run.cycles, run.counters
     product = prog.read_c(state.dram)
     seconds = time.perf_counter() - start

@@ -156,7 +156,7 @@ def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
     """Bytes of DRAM the program can reach: its initial image and every DMA's last byte, rounded
     up to 8. The RTL is built with just that much (a MyHDL signal per byte of a 1 MB DRAM takes
     half a minute to build); the rest of the DRAM is never read or written, so the run's result
-    is the same."""
+    is the same. (Verilator keeps the full DRAM: its build is cached per configuration.)"""
     top = 0 if dram is None else int(np.asarray(dram).size)
     for w in words:
         try:
@@ -195,12 +195,12 @@ def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=
         raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
     words = program_words(program)
     expect = core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
-    fit, widen = _fitted(cfg, words, dram)
     if simulator == "myhdl":
+        fit, widen = _fitted(cfg, words, dram)
         return widen(run_myhdl(fit, words, dram, progress=progress, total=expect.cycles))
     from chipkit.backends.core_verilator import run_verilator
 
-    return widen(run_verilator(fit, words, dram))
+    return run_verilator(cfg, words, dram)  # one build per configuration: the full DRAM
 
 
 def trace_myhdl(program, cfg: CoreConfig, dram=None):
