@@ -293,7 +293,7 @@ def simulate(built: CoreBuild, writes, reads, max_cycles: int) -> tuple[dict, fl
     return got, float(head["seconds"]), int(head["cycles"])
 
 
-def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 50_000_000,
+def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 10_000_000,
                   vector: bool = True, cache_dir: str | Path | None = None) -> core_rtl.RtlRun:
     """Run a program (instruction words) on the core `cfg` compiled by Verilator: the same fields
     as core_rtl.run_myhdl's result; `seconds` is the harness's own clocked loop (C++ timer, from
@@ -307,7 +307,7 @@ def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 50_000_00
 
 
 def run_built(built: CoreBuild, cfg: CoreConfig, words, dram=None,
-              max_cycles: int = 50_000_000) -> core_rtl.RtlRun:
+              max_cycles: int = 10_000_000) -> core_rtl.RtlRun:
     """run_verilator on an existing build of `cfg`."""
     reads = read_requests(cfg)
     got, seconds, _ = simulate(built, core_rtl.host_writes(cfg, words, dram), reads, max_cycles)
