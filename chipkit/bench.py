@@ -327,7 +327,8 @@ def report_speed(speed: list[dict]) -> str:
     if built:
         lines.append("Verilator builds: " + ", ".join(
             f"{r['core']} {'built' if r['verilator_built'] else 'cached'} "
-            f"{r['verilator_build_s']:.1f} s" for r in built) + " (conversion included).")
+            f"{r['verilator_build_s']:.1f} s" for r in built) + " (the time to get the binary, "
+            "conversion included when it ran).")
     notes = {r["verilator_note"] for r in speed if "verilator_note" in r}
     lines += sorted(notes)
     return "\n".join(lines)

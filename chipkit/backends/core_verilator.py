@@ -11,8 +11,10 @@ sets each read address, evaluates (the read port is combinational) and writes th
 
 Builds are cached under chipkit.verilator.cache_root() (key: the canonical Verilog, the harness,
 the build flags and Verilator's version); two processes may build at once (each builds in its own
-folder and renames it into place). Verilator zero-initialises every register and memory
-(`--x-initial 0`), as MyHDL starts its memories at zero.
+folder and renames it into place). An index keyed by the sources the core is converted from
+(source_key) lets a new process find its build without converting again. Verilator
+zero-initialises every register and memory (`--x-initial 0`), as MyHDL starts its memories at
+zero.
 """
 from __future__ import annotations
 
@@ -207,13 +209,46 @@ def _compile(exe: str, work: Path) -> subprocess.CompletedProcess:
 
 #: this process's builds: (cfg, imem_depth, vector, cache folder) -> CoreBuild
 _BUILDS: dict = {}
+#: the chipkit sources the converted core depends on (relative to the package), for source_key
+SOURCES = ("hdl/*.py", "isa.py", "config.py", "errors.py", "numerics.py", "convert.py",
+           "models/*.py", "backends/core_verilator.py")
+
+
+def source_key(cfg: CoreConfig, imem_depth: int, vector: bool, version: str) -> str:
+    """A hash of everything the converted core is made from: the configuration, the chipkit
+    sources (SOURCES), MyHDL's version, the harness, the flags and Verilator's version. The index
+    maps it to the build it converted to, so a new process skips the conversion (36 s for a
+    core with the default 1 MB DRAM) while the build itself stays keyed by its canonical
+    Verilog; any change of source means one conversion again, to look the build up."""
+    import myhdl
+
+    import chipkit
+
+    pkg = Path(chipkit.__file__).parent
+    h = hashlib.sha256(repr((cfg, imem_depth, vector, myhdl.__version__, version, HARNESS,
+                             vl.BUILD_FLAGS + CORE_FLAGS)).encode())
+    for pattern in SOURCES:
+        for f in sorted(pkg.glob(pattern)):
+            h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:24]
+
+
+def _index_write(root: Path, skey: str, entry: str) -> None:
+    """index/<source key> = the build folder's name (written atomically)."""
+    folder = root / "index"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".idx-", dir=folder)
+    with os.fdopen(fd, "w") as f:
+        f.write(entry)
+    os.replace(tmp, folder / skey)
 
 
 def build_core(cfg: CoreConfig, imem_depth: int = IMEM_DEPTH, vector: bool = True,
                cache_dir: str | Path | None = None) -> CoreBuild:
-    """The compiled core `cfg`: from this process's memo, else from the disk cache (converting to
-    compute the key), else converted and compiled (a `build.log` in the cache folder keeps
-    Verilator's output and how long the build took). ToolMissing when Verilator is missing."""
+    """The compiled core `cfg`: from this process's memo, else from the disk cache (through the
+    source index, see source_key; else converting to compute the key), else converted and
+    compiled (a `build.log` in the cache folder keeps Verilator's output and how long the build
+    took). ToolMissing when Verilator is missing."""
     start = time.perf_counter()
     exe, version = vl._verilator()
     root = vl.cache_root(cache_dir)
@@ -221,6 +256,17 @@ def build_core(cfg: CoreConfig, imem_depth: int = IMEM_DEPTH, vector: bool = Tru
     hit = _BUILDS.get(memo_key)
     if hit is not None and hit.binary.exists():
         return CoreBuild(hit.binary, hit.verilog, hit.key, False, time.perf_counter() - start)
+    skey = source_key(cfg, imem_depth, vector, version)
+    try:
+        entry = (root / "index" / skey).read_text().strip()
+    except OSError:
+        entry = ""
+    if entry and (root / entry / "Vdut").exists():
+        final = root / entry
+        result = CoreBuild(final / "Vdut", final / "dut.v", entry.rsplit("-", 1)[-1], False,
+                           time.perf_counter() - start)
+        _BUILDS[memo_key] = result
+        return result
     with tempfile.TemporaryDirectory(prefix="chipkit_core_verilator_") as tmp:
         work = Path(tmp)
         src = convert_core(cfg, work / "src", imem_depth, vector)
@@ -248,6 +294,7 @@ def build_core(cfg: CoreConfig, imem_depth: int = IMEM_DEPTH, vector: bool = Tru
                 f"compile seconds: {compile_s:.2f}\n{out.stdout}{out.stderr}")
             shutil.copy2(made, stage / "Vdut")
             vl._publish(stage, final)
+    _index_write(root, skey, final.name)
     result = CoreBuild(final / "Vdut", final / "dut.v", digest, built,
                        time.perf_counter() - start)
     _BUILDS[memo_key] = result

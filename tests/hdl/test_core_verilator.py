@@ -119,20 +119,31 @@ def test_the_backend_runs_through_core_rtl(builds):
 
 
 def test_a_second_build_does_not_compile(builds, monkeypatch):
-    """A fresh process (no memo) converts, finds the cached binary and compiles nothing; the
-    cache entry keeps the build's log."""
+    """A new process (no memo) finds the build through the source index, converting and
+    compiling nothing; without the index it converts, finds the build by its Verilog and compiles
+    nothing. The cache entry keeps the build's log."""
     first = builds[SMALL]
     assert (first.binary.parent / "build.log").read_text().startswith(vl._verilator()[1])
+
+    def refused(*a, **kw):
+        raise AssertionError("converted or compiled again")
+
     monkeypatch.setattr(cv, "_BUILDS", {})
-
-    def no_compile(*a, **kw):
-        raise AssertionError("compiled again")
-
-    monkeypatch.setattr(cv, "_compile", no_compile)
-    again = cv.build_core(SMALL)
+    monkeypatch.setattr(cv, "_compile", refused)
+    with monkeypatch.context() as m:
+        m.setattr(cv, "convert_core", refused)
+        again = cv.build_core(SMALL)
     assert (again.built, again.binary, again.key) == (False, first.binary, first.key)
-    memo = cv.build_core(SMALL)  # this process's memo: no conversion either
+    memo = cv.build_core(SMALL)  # this process's memo
     assert (memo.built, memo.binary) == (False, first.binary)
+    index = vl.cache_root() / "index" / cv.source_key(SMALL, cv.IMEM_DEPTH, True,
+                                                      vl._verilator()[1])
+    assert index.read_text() == first.binary.parent.name
+    index.unlink()
+    monkeypatch.setattr(cv, "_BUILDS", {})
+    found = cv.build_core(SMALL)  # converts to compute the key; compiles nothing
+    assert (found.built, found.binary, found.key) == (False, first.binary, first.key)
+    assert index.read_text() == first.binary.parent.name
 
 
 def test_the_cache_key_ignores_myhdl_set_order():
