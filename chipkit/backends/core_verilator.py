@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -42,7 +41,6 @@ from chipkit.hdl.core import check_rtl_config, core
 #: instructions the converted core holds: one build runs any program up to this long
 IMEM_DEPTH = 4096
 #: a sensitivity list: `always @(a, b, c)` (MyHDL writes its signals in set order)
-_SENSITIVITY = re.compile(r"^(\s*always @\()([^)]*)(\))", re.MULTILINE)
 #: the converted module's name (the cache folder says which configuration it is)
 TOP = "chipkit_core"
 #: on top of chipkit.verilator.BUILD_FLAGS: every register and memory starts at 0 (as in MyHDL),
@@ -189,10 +187,8 @@ def convert_core(cfg: CoreConfig, folder: str | Path, imem_depth: int = IMEM_DEP
 
 
 def canonical(verilog: str) -> str:
-    """chipkit.verilator.canonical, and every combinational sensitivity list sorted: MyHDL writes
-    them in set order too, which changes from one Python process to the next."""
-    return _SENSITIVITY.sub(lambda m: m[1] + ", ".join(sorted(m[2].split(", "))) + m[3],
-                            vl.canonical(verilog))
+    """chipkit.verilator.canonical (set-ordered assignments and sensitivity lists sorted)."""
+    return vl.canonical(verilog)
 
 
 def _entry_name(cfg: CoreConfig, imem_depth: int, vector: bool) -> str:

@@ -158,12 +158,12 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     plan = []  # (memory, address, data, toggle) of each read port, instantiated below
     tog_sram, tog_acc, tog_param, tog_scale, tog_imem, tog_dram = (Signal(bool(0))
                                                                    for _ in range(6))
-    toggles = {id(sram): tog_sram, id(acc): tog_acc, id(param): tog_param, id(scale): tog_scale,
+    toggle_of = {id(sram): tog_sram, id(acc): tog_acc, id(param): tog_param, id(scale): tog_scale,
                id(imem): tog_imem, id(dram): tog_dram}
 
     def read_port(mem, abits, dbits):
         addr, data = _u(abits), _u(dbits)
-        plan.append((mem, addr, data, toggles[id(mem)]))
+        plan.append((mem, addr, data, toggle_of[id(mem)]))
         return addr, data
 
     imem_a, imem_d = read_port(imem, PC_BITS, 64)
@@ -529,8 +529,6 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             for j in range(BW):
                 if rx_b + j < h_rb:
                     dram[a + j].next = (dma_row >> (8 * (rx_b + j))) & 255
-        if (host_we and host_mem == HOST_DRAM) or (dma_count != 0 and rx_valid and h_store):
-            tog_dram.next = not tog_dram
 
     # ---------------------------------------------------------------- vector unit
     v_issue = Signal(bool(0))
@@ -609,8 +607,6 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             sram[dma_waddr].next = dma_wdata[SRAM_BITS:]
         if v_we:
             sram[v_waddr].next = v_wdata
-        if (host_we and host_mem == C_SRAM) or (dma_we and h_mem == C_SRAM) or v_we:
-            tog_sram.next = not tog_sram
 
     @always(clock.posedge)
     def acc_write():
@@ -620,8 +616,6 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             acc[dma_waddr].next = dma_wdata[ACC_BITS:]
         if mm_we:
             acc[out_acc].next = mm_wdata
-        if (host_we and host_mem == C_ACC) or (dma_we and h_mem == C_ACC) or mm_we:
-            tog_acc.next = not tog_acc
 
     @always(clock.posedge)
     def small_write():
@@ -635,12 +629,6 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
             scale[dma_waddr].next = dma_wdata[SCALE_BITS:]
         if host_we and host_mem == HOST_IMEM:
             imem[host_addr % imem_depth].next = host_wdata
-        if (host_we and host_mem == C_PARAM) or (dma_we and h_mem == C_PARAM):
-            tog_param.next = not tog_param
-        if (host_we and host_mem == C_SCALE) or (dma_we and h_mem == C_SCALE):
-            tog_scale.next = not tog_scale
-        if host_we and host_mem == HOST_IMEM:
-            tog_imem.next = not tog_imem
 
     @always_seq(clock.posedge, reset=None)
     def lut_write():
@@ -650,6 +638,23 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
         elif dma_we and h_mem == C_LUT:
             lut_bits.next = ((lut_bits & ~(row_ones << (SRAM_BITS * dma_waddr)))
                              | (dma_wdata[SRAM_BITS:] << (SRAM_BITS * dma_waddr)))
+
+    @always_seq(clock.posedge, reset=reset)
+    def toggles():
+        """Flip each memory's toggle in a cycle it is written (its read ports listen to it);
+        registers, so they reset (a toggle left x in Verilog would never flip)."""
+        if (host_we and host_mem == C_SRAM) or (dma_we and h_mem == C_SRAM) or v_we:
+            tog_sram.next = not tog_sram
+        if (host_we and host_mem == C_ACC) or (dma_we and h_mem == C_ACC) or mm_we:
+            tog_acc.next = not tog_acc
+        if (host_we and host_mem == C_PARAM) or (dma_we and h_mem == C_PARAM):
+            tog_param.next = not tog_param
+        if (host_we and host_mem == C_SCALE) or (dma_we and h_mem == C_SCALE):
+            tog_scale.next = not tog_scale
+        if host_we and host_mem == HOST_IMEM:
+            tog_imem.next = not tog_imem
+        if (host_we and host_mem == HOST_DRAM) or (dma_count != 0 and rx_valid and h_store):
+            tog_dram.next = not tog_dram
 
     # ---------------------------------------------------------------- host reads
     @always_comb
@@ -696,7 +701,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     return (ports, fetch, opcode, decide, control, loader, loader_port, matrix, stream, array, tags,
             accumulate, dma_head, dma_decode, dma_ports, dma_assemble, dma_enqueue, fifo_write,
             dma_engine, dram_write, vec_fields, vec, host_index, host_merge,
-            sram_write, acc_write, small_write, lut_write, host_ports, host_dram_ports,
+            sram_write, acc_write, small_write, lut_write, toggles, host_ports, host_dram_ports,
             host_read)
 
 
