@@ -405,9 +405,10 @@ plt.show()
 # the array of lesson 04 with its second weight buffer, the weight loader, the DMA engine, the
 # memories, the controller, the vector unit of lesson 06 and a set of performance counters.
 # `core_rtl.run` loads the program and the DRAM image through the core's host port, clocks it until
-# it halts and reads everything back. The RTL builds every memory row as a signal, and a 1 MB DRAM
-# is a million of them (half a minute to build), so we give it just the memory this program uses;
-# memory depths change no timing, and the cycle model runs the same smaller core beside it.
+# it halts and reads everything back. The RTL builds every memory row as a signal: `core_rtl.run`
+# builds only the DRAM bytes the program can reach (a 1 MB DRAM is a million signals, half a minute
+# to build), and we give it smaller SRAM and ACC too; memory depths change no timing, and the cycle
+# model runs the same smaller core beside it.
 
 # %%
 chip = dataclasses.replace(cfg, sram_rows=256, acc_rows=64, dram_bytes=prog.dram.size)
