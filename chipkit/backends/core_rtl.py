@@ -156,7 +156,8 @@ def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
     """Bytes of DRAM the program can reach: its initial image and every DMA's last byte, rounded
     up to 8. The RTL is built with just that much (a MyHDL signal per byte of a 1 MB DRAM takes
     half a minute to build); the rest of the DRAM is never read or written, so the run's result
-    is the same. (Verilator keeps the full DRAM: its build is cached per configuration.)"""
+    is the same. (Verilator builds round it up to a power of two: one cached build serves many
+    programs.)"""
     top = 0 if dram is None else int(np.asarray(dram).size)
     for w in words:
         try:
@@ -171,11 +172,15 @@ def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
     return min(cfg.dram_bytes, max(8, -(-top // 8) * 8))
 
 
-def _fitted(cfg: CoreConfig, words, dram):
-    """(the config the RTL is built with, a function putting a run's DRAM back to full size)."""
+def _fitted(cfg: CoreConfig, words, dram, power_of_two: bool = False):
+    """(the config the RTL is built with, a function putting a run's DRAM back to full size).
+    power_of_two: round the DRAM up to a power of two (at least 4 KB), so that a few Verilator
+    builds serve every program of a configuration."""
     from dataclasses import replace
 
     need = dram_needed(cfg, words, dram)
+    if power_of_two:
+        need = min(cfg.dram_bytes, max(4096, 1 << (need - 1).bit_length()))
     full = CoreState.fresh(cfg, dram).dram
 
     def widen(run: RtlRun) -> RtlRun:
@@ -200,7 +205,8 @@ def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=
         return widen(run_myhdl(fit, words, dram, progress=progress, total=expect.cycles))
     from chipkit.backends.core_verilator import run_verilator
 
-    return run_verilator(cfg, words, dram)  # one build per configuration: the full DRAM
+    fit, widen = _fitted(cfg, words, dram, power_of_two=True)
+    return widen(run_verilator(fit, words, dram))
 
 
 def trace_myhdl(program, cfg: CoreConfig, dram=None):

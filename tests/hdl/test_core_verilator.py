@@ -109,12 +109,15 @@ def test_icarus_equals_fast(builds, case):
 def test_the_backend_runs_through_core_rtl(builds):
     """core_rtl.run(..., "verilator") checks the program with the model, then runs it here; the
     final state is the model's and `seconds` is the harness's loop time."""
-    text = "dma.ld mem=sram, row=3, dram=8, rows=2, stride=0\nsync units=1\nhalt\n"
-    dram = np.arange(64, dtype=np.uint8)
+    text = "dma.ld mem=sram, row=3, dram=16000, rows=2, stride=0\nsync units=1\nhalt\n"
+    dram = (np.arange(16010) % 251).astype(np.uint8)
+    # it reaches byte 16003: the build's DRAM rounds up to 16 KB, SMALL's (the build above)
+    assert core_rtl.dram_needed(SMALL, core_rtl.program_words(text), dram) == 16016
     run = core_rtl.run(text, SMALL, dram, simulator="verilator")
     fast = core_fast.run(text, SMALL, dram)
     assert run.simulator == "verilator" and first_difference(run, fast) is None
-    assert run.state.mems["sram"][3:5].tolist() == [[8, 9], [10, 11]]
+    assert run.state.mems["sram"][3:5].tolist() == dram[16000:16004].view(np.int8).reshape(
+        2, 2).tolist()
     assert 0 < run.seconds < 1
 
 
