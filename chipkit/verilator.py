@@ -191,6 +191,34 @@ def _version(exe: str, mtime_ns: int) -> str:
     return (out.stdout or out.stderr).strip()
 
 
+def compile_into(exe: str, work: Path, verilog: str, cpp: str, top: str, final: Path,
+                 flags=BUILD_FLAGS, what: str = "", log: str = "") -> float:
+    """Compile `verilog` (module `top`) with the harness `cpp` in the folder `work`, then publish
+    the binary, the sources and a build.log (`log` first, then Verilator's output) as the cache
+    entry `final`. Returns the compile seconds. Safe when two processes build at once: each
+    stages its own folder and renames it into place; the first one wins."""
+    (work / "dut.v").write_text(verilog)
+    (work / "harness.cpp").write_text(cpp)
+    cmd = [exe, *flags, "-j", str(os.cpu_count() or 1), "--top-module", top,
+           "-Mdir", "obj", "-o", "Vdut", "dut.v", "harness.cpp"]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=3600)
+    seconds = time.perf_counter() - t0
+    made = work / "obj" / "Vdut"
+    if out.returncode != 0 or not made.exists():
+        tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-15:])
+        raise SimulationError(f"verilator could not build {what or top}:\n{tail}")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".stage-", dir=final.parent))
+    for name in ("dut.v", "harness.cpp"):
+        shutil.copy2(work / name, stage / name)
+    (stage / "build.log").write_text(f"{log}compile seconds: {seconds:.2f}\n"
+                                     f"{out.stdout}{out.stderr}")
+    shutil.copy2(made, stage / "Vdut")
+    _publish(stage, final)
+    return seconds
+
+
 def build(bench: Bench, vfile: str | Path | None = None,
           cache_dir: str | Path | None = None) -> Build:
     """Compile `bench`'s converted Verilog (`vfile`, or converted afresh) with its harness, or find
@@ -214,22 +242,7 @@ def build(bench: Bench, vfile: str | Path | None = None,
         binary = final / "Vdut"
         if binary.exists():
             return Build(binary, digest, False, time.perf_counter() - start)
-        (work / "dut.v").write_text(verilog)
-        (work / "harness.cpp").write_text(cpp)
-        top = src.stem
-        cmd = [exe, *BUILD_FLAGS, "-j", str(os.cpu_count() or 1), "--top-module", top,
-               "-Mdir", "obj", "-o", "Vdut", "dut.v", "harness.cpp"]
-        out = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=1800)
-        made = work / "obj" / "Vdut"
-        if out.returncode != 0 or not made.exists():
-            tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-15:])
-            raise SimulationError(f"verilator could not build {top}:\n{tail}")
-        root.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".stage-", dir=root))
-        for name in ("dut.v", "harness.cpp"):
-            shutil.copy2(work / name, stage / name)
-        shutil.copy2(made, stage / "Vdut")
-        _publish(stage, final)
+        compile_into(exe, work, verilog, cpp, src.stem, final, BUILD_FLAGS, what=src.stem)
     return Build(binary, digest, True, time.perf_counter() - start)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -196,13 +195,6 @@ def _entry_name(cfg: CoreConfig, imem_depth: int, vector: bool) -> str:
             f"-i{imem_depth}{'' if vector else '-novec'}")
 
 
-def _compile(exe: str, work: Path) -> subprocess.CompletedProcess:
-    """Run Verilator on work/dut.v and work/harness.cpp (the build proper)."""
-    cmd = [exe, *vl.BUILD_FLAGS, *CORE_FLAGS, "-j", str(os.cpu_count() or 1),
-           "--top-module", TOP, "-Mdir", "obj", "-o", "Vdut", "dut.v", "harness.cpp"]
-    return subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=3600)
-
-
 #: this process's builds: (cfg, imem_depth, vector, cache folder) -> CoreBuild
 _BUILDS: dict = {}
 #: the chipkit sources the converted core depends on (relative to the package), for source_key
@@ -272,24 +264,9 @@ def build_core(cfg: CoreConfig, imem_depth: int = IMEM_DEPTH, vector: bool = Tru
         final = root / f"{_entry_name(cfg, imem_depth, vector)}-{digest}"
         built = not (final / "Vdut").exists()
         if built:
-            (work / "dut.v").write_text(verilog)
-            (work / "harness.cpp").write_text(HARNESS)
-            t0 = time.perf_counter()
-            out = _compile(exe, work)
-            compile_s = time.perf_counter() - t0
-            made = work / "obj" / "Vdut"
-            if out.returncode != 0 or not made.exists():
-                tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-15:])
-                raise SimulationError(f"verilator could not build the core {cfg}:\n{tail}")
-            root.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=".stage-", dir=root))
-            for name in ("dut.v", "harness.cpp"):
-                shutil.copy2(work / name, stage / name)
-            (stage / "build.log").write_text(
-                f"{version}\n{cfg}\nimem_depth={imem_depth} vector={vector}\n"
-                f"compile seconds: {compile_s:.2f}\n{out.stdout}{out.stderr}")
-            shutil.copy2(made, stage / "Vdut")
-            vl._publish(stage, final)
+            vl.compile_into(exe, work, verilog, HARNESS, TOP, final, vl.BUILD_FLAGS + CORE_FLAGS,
+                            what=f"the core {cfg}", log=f"{version}\n{cfg}\nimem_depth="
+                            f"{imem_depth} vector={vector}\n")
     _index_write(root, skey, final.name)
     result = CoreBuild(final / "Vdut", final / "dut.v", digest, built,
                        time.perf_counter() - start)

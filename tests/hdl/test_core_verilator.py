@@ -132,7 +132,7 @@ def test_a_second_build_does_not_compile(builds, monkeypatch):
         raise AssertionError("converted or compiled again")
 
     monkeypatch.setattr(cv, "_BUILDS", {})
-    monkeypatch.setattr(cv, "_compile", refused)
+    monkeypatch.setattr(vl, "compile_into", refused)
     with monkeypatch.context() as m:
         m.setattr(cv, "convert_core", refused)
         again = cv.build_core(SMALL)
