@@ -1,7 +1,7 @@
 """The simulation helper always ends a simulation, and the Bench rejects vectors that do not fit."""
 import numpy as np
 import pytest
-from myhdl import Signal, Simulation, always_comb, block, delay, instance, intbv
+from myhdl import ConcatSignal, Signal, Simulation, always_comb, block, delay, instance, intbv
 
 from chipkit.errors import ConfigError, RangeError, ShapeError
 from chipkit.hdl.adders import ripple_carry_adder
@@ -80,3 +80,36 @@ def test_int_template():
 def test_bench_name_carries_parameters():
     assert adder_bench(8).name == "ripple_carry_adder_w8"
     assert np.array_equal(adder_bench(2).run_myhdl({"a": [3], "b": [3], "cin": [1]})["cout"], [1])
+
+
+@block
+def joined(a, b, y):
+    both = ConcatSignal(a, b)  # a shadow signal: MyHDL finds its waiter in its global list
+
+    @always_comb
+    def out():
+        y.next = both
+
+    return out
+
+
+def test_myhdl_forgets_the_signals_of_finished_simulations():
+    """MyHDL keeps every signal ever made in a global list that each new simulation scans and
+    each finished one resets; run() empties it, so hundreds of simulations do not slow the next
+    one down, and blocks made afterwards, shadow signals (a ConcatSignal) included, still work."""
+    from myhdl._simulator import _signals
+
+    for _ in range(50):
+        adder_bench(8).run_myhdl({"a": [1], "b": [2], "cin": [0]})
+    assert len(_signals) == 0  # none of the 50 benches' signals
+    a, b, y = Signal(intbv(0)[4:]), Signal(intbv(0)[4:]), Signal(intbv(0)[8:])
+    seen = []
+
+    @instance
+    def drive():
+        a.next, b.next = 1, 2
+        yield delay(1)
+        seen.append(int(y))
+
+    run(joined(a, b, y), drive)
+    assert seen == [0x12] and len(_signals) == 0
