@@ -7,6 +7,7 @@ Builds go to the usual cache (chipkit.verilator.cache_root: $CHIPKIT_CACHE/veril
 ~/.cache/chipkit/verilator): the first session builds the three configurations below (~10 s
 each), later ones only convert (to compute the key) and find them.
 """
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -113,12 +114,14 @@ def test_the_backend_runs_through_core_rtl(builds):
     dram = (np.arange(16010) % 251).astype(np.uint8)
     # it reaches byte 16003: the build's DRAM rounds up to 16 KB, SMALL's (the build above)
     assert core_rtl.dram_needed(SMALL, core_rtl.program_words(text), dram) == 16016
+    t0 = time.perf_counter()
     run = core_rtl.run(text, SMALL, dram, simulator="verilator")
+    wall = time.perf_counter() - t0
     fast = core_fast.run(text, SMALL, dram)
     assert run.simulator == "verilator" and first_difference(run, fast) is None
     assert run.state.mems["sram"][3:5].tolist() == dram[16000:16004].view(np.int8).reshape(
         2, 2).tolist()
-    assert 0 < run.seconds < 1
+    assert 0 < run.seconds < wall  # the harness's own loop, a part of the whole call
 
 
 def test_a_second_build_does_not_compile(builds, monkeypatch):
