@@ -21,7 +21,7 @@ import numpy as np
 from chipkit import isa
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
-from chipkit.models.core import CoreState, ProgramError, _Exec, row_bytes
+from chipkit.models.core import CoreState, execute, row_bytes
 from chipkit.models.core_fast import STALLS, FastCore, Job, footprint
 
 
@@ -90,27 +90,13 @@ def written(instr: isa.Instr, writes: set, state: CoreState) -> dict:
 
 
 def trace_golden(program, cfg: CoreConfig, dram=None) -> Trace:
-    """The golden model's trace: chipkit.models.core.run, recording each instruction's writes."""
-    words = _words(program)
-    state = CoreState.fresh(cfg, dram)
+    """The golden model's trace: chipkit.models.core.execute, recording each instruction's
+    writes (the rows of its footprint; the shape an instruction reads is unchanged by it)."""
     steps = []
-    for pc, word in enumerate(words):
-        try:
-            instr = isa.decode(word)
-        except isa.DecodeError as e:
-            raise ProgramError(f"pc {pc}: {e}") from None
-        state.counters["instructions"] += 1
-        if instr.op.mnemonic == "halt":
-            steps.append(Step(pc))
-            return Trace("golden", steps, dict(state.counters))
+    for pc, instr, state in execute(_words(program), cfg, dram):
         _, writes = footprint(instr, state)
-        method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
-        if method is not None:
-            method(_Exec(state, pc, instr))
         steps.append(Step(pc, writes=written(instr, writes, state)))
-    last = isa.disassemble([words[-1]]).strip() if words else "nothing"
-    raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
-                       f"{last}); end it with `halt`")
+    return Trace("golden", steps, dict(state.counters))
 
 
 def trace_fast(program, cfg: CoreConfig, dram=None, core: type = FastCore) -> Trace:

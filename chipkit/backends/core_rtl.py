@@ -56,16 +56,21 @@ def host_writes(cfg: CoreConfig, words, dram=None) -> list[tuple[int, int, int]]
     return out
 
 
+def unpack_raw(mem: str, rows: list[int], lanes: int) -> np.ndarray:
+    """Raw rows of an on-chip memory (Python ints, each the row's DRAM image, as the RTL holds
+    it) -> the model's rows (chipkit.models.core.unpack_rows)."""
+    nb = row_bytes(mem, lanes)
+    data = np.array([[(r >> (8 * b)) & 255 for b in range(nb)] for r in rows],
+                    dtype=np.uint8).reshape(len(rows), nb)
+    return unpack_rows(mem, data, lanes)
+
+
 def rows_to_state(cfg: CoreConfig, raw: dict, dram_bytes: np.ndarray, counters: dict,
                   ) -> CoreState:
     """Raw memory rows (Python ints, each the row's DRAM image) -> a CoreState."""
     state = CoreState.fresh(cfg)
-    L = cfg.lanes
     for mem, rows in raw.items():
-        nb = row_bytes(mem, L)
-        data = np.array([[(r >> (8 * b)) & 255 for b in range(nb)] for r in rows],
-                        dtype=np.uint8).reshape(len(rows), nb)
-        state.mems[mem] = unpack_rows(mem, data, L)
+        state.mems[mem] = unpack_raw(mem, rows, cfg.lanes)
     state.dram = dram_bytes
     state.halted = True
     state.counters = {k: counters[k] for k in ("instructions", "macs", "dma_bytes")}
@@ -240,9 +245,7 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
             else:
                 raw = (_lut_rows(cfg, int(probe_ref["lut"].val))[row] if mem == "lut"
                        else int(probe_ref[mem][row].val))
-                nb = row_bytes(mem, L)
-                data = np.array([[(raw >> (8 * b)) & 255 for b in range(nb)]], dtype=np.uint8)
-                shadow.mems[mem][row] = unpack_rows(mem, data, L)[0]
+                shadow.mems[mem][row] = unpack_raw(mem, [raw], L)[0]
         if instr.op.mnemonic == "dma.st":
             for addr in lockstep._dram_addresses(instr, L).tolist():
                 shadow.dram[addr] = int(probe_ref["dram"][addr].val)

@@ -238,9 +238,10 @@ class _Exec:
         self.scatter("sram", self.instr.args["dst"], self.gather("sram", self.instr.args["src"]))
 
 
-def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreState:
+def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000):
     """Execute `program` (64-bit words, or assembly text) on a fresh core whose DRAM starts as
-    `dram` (bytes; zeros beyond); return the final state. Instructions run one after another."""
+    `dram` (bytes; zeros beyond), one instruction after another: yields (pc, instr, state) after
+    each, `halt` last. A program that ends without halt raises ProgramError."""
     words = isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
     state = CoreState.fresh(cfg, dram)
     for pc, word in enumerate(words):
@@ -253,10 +254,18 @@ def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) 
         state.counters["instructions"] += 1
         if instr.op.mnemonic == "halt":
             state.halted = True
-            return state
+            yield pc, instr, state
+            return
         method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
         if method is not None:  # nop and sync change nothing here: they are about time
             method(_Exec(state, pc, instr))
+        yield pc, instr, state
     last = isa.disassemble([words[-1]]).strip() if words else "nothing"
     raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
                        f"{last}); end it with `halt`")
+
+
+def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreState:
+    """Execute `program` on a fresh core (see execute); return the final state."""
+    *_, (_, _, state) = execute(program, cfg, dram, max_instructions)
+    return state
