@@ -43,10 +43,11 @@ def test_overlapped_gemm_is_exact_on_both_models(lanes, m, k, n, seed, bandwidth
 @given(lanes=st.sampled_from([2, 4]), m=st.integers(65, 150), k=st.integers(1, 16),
        n=st.integers(1, 16), seed=st.integers(0, 2**16), latency=st.integers(1, 30))
 def test_chunks_of_a_reuse_sram_and_acc_without_races(lanes, m, k, n, seed, latency):
-    """A does not fit (64 ACC rows < M): chunks of its rows reuse the same SRAM and ACC rows."""
+    """A does not fit (64 ACC rows < M): chunks of its rows reuse the same SRAM and ACC rows.
+    (256 SRAM rows: the weights of K = N = 16 on 2 lanes take 128 of them.)"""
     rng = np.random.default_rng(seed)
     a, b = rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n))
-    cfg = CoreConfig(lanes=lanes, sram_rows=128, acc_rows=64, dram_latency=latency)
+    cfg = CoreConfig(lanes=lanes, sram_rows=256, acc_rows=64, dram_latency=latency)
     g, _ = run_both(a, b, cfg)
     assert sum(i.op.mnemonic == "dma.st" for i in g.instructions) >= 2 * -(-n // lanes)
 
