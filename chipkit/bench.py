@@ -3,12 +3,15 @@ when installed) Verilator's simulated cycles per second on the same GEMM, and th
 the backends; it computes nothing new.
 
 What is measured, honestly:
-- fast: `chipkit.models.fast.run` on the whole GEMM's schedule (all folds stepped together), the
+- fast: `chipkit.models.array_fast.run` on the whole GEMM's schedule (all folds stepped together),
+the
   median of a few runs after a warm-up; building the schedule is not timed (both share it).
-- MyHDL: one `chipkit.backends.rtl.run`, elaboration included, on the whole GEMM when that fits
+- MyHDL: one `chipkit.backends.array_rtl.run`, elaboration included, on the whole GEMM when that
+fits
   the time budget, otherwise on its first folds only (`myhdl_folds` < `folds` says so); its
   outputs are checked against the fast model's for the same folds.
-- Verilator (chipkit.verilator, only on the arrays in VERILATOR_ARRAYS and only when installed):
+- Verilator (chipkit.flow.verilator, only on the arrays in VERILATOR_ARRAYS and only when
+installed):
   the converted array compiled once (cached; `verilator_build_s` is the time to get the binary,
   conversion included, `verilator_built` whether it had to compile), then the median of a few
   whole-GEMM runs, each counting Python's packing of the vectors and the process start;
@@ -34,11 +37,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from chipkit import tools
 from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import SimulationError
-from chipkit.models import fast
-from chipkit.models.schedule import Schedule, build
+from chipkit.flow import tools
+from chipkit.models import array_fast
+from chipkit.models.array_schedule import Schedule, build
 
 #: (array, dataflow) pairs and the GEMM (M, N, K) `chipkit bench` measures
 CASES = (("4x4", "ws"), ("8x8", "ws"), ("4x4", "os"), ("8x8", "os"))
@@ -71,22 +74,22 @@ def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYH
 
     verilator -- also time Verilator (True), or not (False); None: if `cfg` is in VERILATOR_ARRAYS
                  and Verilator is installed."""
-    from chipkit.backends import rtl  # MyHDL: imported only when measured
+    from chipkit.backends import array_rtl  # MyHDL: imported only when measured
 
     rng = np.random.default_rng(seed)
     s = build(rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n)), cfg)
-    ref = fast.run(s)  # warm-up, and the outputs the RTL must reproduce
+    ref = array_fast.run(s)  # warm-up, and the outputs the RTL must reproduce
     times = []
     for _ in range(FAST_REPEATS):
         start = time.perf_counter()
-        fast.run(s)
+        array_fast.run(s)
         times.append(time.perf_counter() - start)
     fast_s = statistics.median(times)
 
     budget = int(myhdl_seconds * MYHDL_PE_CYCLES_PER_S / (cfg.pes * s.steps))
     sub = first_folds(s, max(1, min(s.folds, budget)))
     start = time.perf_counter()
-    got = rtl.run(sub)
+    got = array_rtl.run(sub)
     myhdl_s = time.perf_counter() - start
     if not (np.array_equal(got.c_out, ref.c_out[:sub.folds])
             and np.array_equal(got.c_valid, ref.c_valid[:sub.folds])):
@@ -111,15 +114,15 @@ def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYH
 def measure_verilator(s: Schedule, ref, myhdl_rate: float) -> dict:
     """The Verilator keys of a bench row: `s` run whole on the converted array, `ref` the fast
     model's run of it."""
-    from chipkit import verilator as vl
-    from chipkit.backends import rtl
+    from chipkit.backends import array_rtl
+    from chipkit.flow import verilator as vl
     from chipkit.hdl.array import array_bench
 
     bench_ = array_bench(s.cfg)
     with warnings.catch_warnings():  # the arrays' edge registers feed nothing, by design
         warnings.filterwarnings("ignore", message="Signal is driven but not read")
         built = vl.build(bench_)
-    vec = rtl.vectors(s)  # a reset step first, then every fold
+    vec = array_rtl.vectors(s)  # a reset step first, then every fold
     times, loops = [], []
     for _ in range(FAST_REPEATS):
         timing: dict = {}
@@ -127,7 +130,7 @@ def measure_verilator(s: Schedule, ref, myhdl_rate: float) -> dict:
         got = vl.simulate(built, bench_, vec, timing)
         times.append(time.perf_counter() - start)
         loops.append(timing.get("loop_seconds", float("nan")))
-    c_out = rtl.unpack_lanes(got["c_out"][1:], s.cfg.cols).reshape(ref.c_out.shape)
+    c_out = array_rtl.unpack_lanes(got["c_out"][1:], s.cfg.cols).reshape(ref.c_out.shape)
     if not (np.array_equal(c_out, ref.c_out)
             and np.array_equal(got["c_valid"][1:].reshape(ref.c_valid.shape), ref.c_valid)):
         raise SimulationError(f"bench: the Verilator array's outputs differ from the fast "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chipkit.backends.gemm import BACKEND_NAMES, BACKENDS, check_size
+from chipkit.backends.array_gemm import BACKEND_NAMES, BACKENDS, check_size
 from chipkit.errors import ChipkitError, ConfigError
 
 
@@ -30,7 +30,7 @@ def cmd_info(args) -> int:
     import numpy
 
     import chipkit
-    from chipkit.tools import TOOLS, version
+    from chipkit.flow.tools import TOOLS, version
 
     print(f"chipkit     {chipkit.__version__}")
     print(f"python      {platform.python_version()}")
@@ -143,7 +143,7 @@ def _report(r) -> str:
 
 
 def cmd_gemm(args) -> int:
-    from chipkit.backends.gemm import gemm
+    from chipkit.backends.array_gemm import gemm
     from chipkit.config import ArrayConfig
 
     if args.target not in ("array", "core"):

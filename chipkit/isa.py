@@ -20,15 +20,49 @@ from chipkit.errors import ChipkitError, RangeError
 WORD_BITS = 64
 OPCODE_BITS = 6
 
-#: on-chip memories a DMA can reach, by the code in its `mem` field
-MEMORIES = {
-    "sram": (0, "int8 scratchpad: rows of L int8 lanes (activations, weights, vector results)"),
-    "acc": (1, "accumulator memory: rows of L int32 lanes (what the array writes)"),
-    "param": (2, "vector parameters: entries of (m1 u16, s1 u8, m2 u16, s2 u8), 8 bytes each"),
-    "scale": (3, "per-channel scales: rows of L (multiplier u16, shift u8) pairs, 4 bytes a lane"),
-    "lut": (4, "the GELU table: 256 int8 entries, L to a row"),
-}
+
+
+@dataclass(frozen=True)
+class Memory:
+    """An on-chip memory a DMA can reach: its `mem` code and the bytes of one row."""
+
+    name: str
+    code: int
+    lane_bytes: int  # bytes per lane of a row; 0: rows of `fixed_bytes` whatever L
+    doc: str
+    fixed_bytes: int = 0
+
+    def row_bytes(self, lanes: int) -> int:
+        """Bytes of one row in DRAM (and bits / 8 of one row on chip)."""
+        return self.lane_bytes * lanes or self.fixed_bytes
+
+
+#: on-chip memories a DMA can reach, by name; their `mem` codes are 0..4
+MEMORIES = {m.name: m for m in (
+    Memory("sram", 0, 1, "int8 scratchpad: rows of L int8 lanes (activations, weights, vector "
+           "results)"),
+    Memory("acc", 1, 4, "accumulator memory: rows of L int32 lanes (what the array writes)"),
+    Memory("param", 2, 0, "vector parameters: entries of (m1 u16, s1 u8, m2 u16, s2 u8), 8 bytes "
+           "each", fixed_bytes=8),
+    Memory("scale", 3, 4, "per-channel scales: rows of L (multiplier u16, shift u8) pairs, 4 "
+           "bytes a lane"),
+    Memory("lut", 4, 1, "the GELU table: 256 int8 entries, L to a row"),
+)}
+MEMORY_BY_CODE = {m.code: m for m in MEMORIES.values()}
 UNITS = {"dma": 1, "lw": 2, "mm": 4, "vec": 8}  # bits of the `sync` mask
+
+
+def row_bytes(mem: str, lanes: int) -> int:
+    """Bytes of one row of memory `mem` (a name) on a core of `lanes` lanes."""
+    return MEMORIES[mem].row_bytes(lanes)
+
+
+def memory(code: int) -> Memory:
+    """The memory a `mem` field names; DecodeError for a code that names none."""
+    if code not in MEMORY_BY_CODE:
+        raise DecodeError(f"mem={code} names no memory; use one of "
+                          f"{', '.join(f'{m.name} ({m.code})' for m in MEMORIES.values())}")
+    return MEMORY_BY_CODE[code]
 
 
 class AsmError(ChipkitError):
@@ -50,11 +84,18 @@ class Field:
 
 @dataclass(frozen=True)
 class Op:
+    """An instruction: its opcode, the unit that runs it, its operand fields, and the memories
+    it reads and writes ("w": the weight buffers; "mem": the memory its `mem` field names; a
+    vector op reads its `src` rows from `src_mem`)."""
+
     mnemonic: str
     code: int
     unit: str  # which unit executes it: ctrl, dma, lw, mm, vec
     doc: str
     fields: tuple = field(default_factory=tuple)
+    reads: tuple = ()
+    writes: tuple = ()
+    src_mem: str | None = None  # vector ops: the memory `src` addresses
 
     @property
     def used_bits(self) -> int:
@@ -62,7 +103,7 @@ class Op:
 
 
 def _mem(doc):
-    return Field("mem", 3, doc, names={k: v[0] for k, v in MEMORIES.items()})
+    return Field("mem", 3, doc, names={k: m.code for k, m in MEMORIES.items()})
 
 
 _DMA = (_mem("on-chip memory: sram, acc, param, scale or lut"),
@@ -77,15 +118,19 @@ OPS = (
     Op("halt", 1, "ctrl", "waits until every unit is idle, then stops the core"),
     Op("sync", 2, "ctrl", "stalls issue until the units in `units` are idle (their queues empty)",
        (Field("units", 4, "mask: 1 dma, 2 lw, 4 mm, 8 vec (15: all)", 15),)),
-    Op("dma.ld", 3, "dma", "DRAM -> on-chip memory, `rows` rows; runs in the background", _DMA),
-    Op("dma.st", 4, "dma", "on-chip memory -> DRAM, `rows` rows; runs in the background", _DMA),
+    Op("dma.ld", 3, "dma", "DRAM -> on-chip memory, `rows` rows; runs in the background", _DMA,
+       reads=("dram",), writes=("mem",)),
+    Op("dma.st", 4, "dma", "on-chip memory -> DRAM, `rows` rows; runs in the background", _DMA,
+       reads=("mem",), writes=("dram",)),
     Op("lw", 5, "lw", "loads the L x L weight tile in SRAM rows row..row+L-1 (row i = K index i, "
        "lane j = column j) into weight buffer `buf`, while the array may stream with the other",
-       (Field("row", 12, "first SRAM row of the tile"), Field("buf", 1, "weight buffer, 0 or 1"))),
+       (Field("row", 12, "first SRAM row of the tile"), Field("buf", 1, "weight buffer, 0 or 1")),
+       reads=("sram",), writes=("w",)),
     Op("mm", 6, "mm", "for i < rows: ACC[acc+i] (+)= SRAM[a+i] (a row of L int8) x W[buf] (L x L)",
        (Field("a", 12, "first SRAM row of A"), Field("rows", 10, "rows of A to stream"),
         Field("acc", 12, "first ACC row of the result"), Field("buf", 1, "weight buffer"),
-        Field("accumulate", 1, "1: add to ACC (K folds after the first), 0: overwrite", 0))),
+        Field("accumulate", 1, "1: add to ACC (K folds after the first), 0: overwrite", 0)),
+       reads=("sram", "w", "acc"), writes=("acc",)),
     Op("vshape", 7, "vec", "sets the vector unit's shape: `rows` logical rows of `chunks` memory "
        "rows each; chunk c of row r is at base + r + c * cstride",
        (Field("rows", 12, "logical rows"), Field("chunks", 8, "memory rows per logical row", 1),
@@ -93,22 +138,31 @@ OPS = (
     Op("vrq", 8, "vec", "ACC -> SRAM: requantize int32 to int8, sat((x*m + 2^(s-1)) >> s); "
        "per-tensor (m1, s1) from PARAM[p], or per channel from SCALE rows p.. (one per chunk)",
        (*_V2, Field("p", 8, "PARAM entry or first SCALE row"),
-        Field("perchannel", 1, "1: scales from SCALE rows", 0))),
+        Field("perchannel", 1, "1: scales from SCALE rows", 0)),
+       reads=("acc", "param", "scale"), writes=("sram",), src_mem="acc"),
     Op("vadd", 9, "vec", "ACC, SRAM -> SRAM: residual add sat8(RQ(ACC[src], m1, s1) + "
        "RQ(SRAM[src2], m2, s2)) with (m1, s1, m2, s2) from PARAM[p]",
-       (*_V2, Field("src2", 12, "first SRAM row of the residual"), Field("p", 8, "PARAM entry"))),
-    Op("vrelu", 10, "vec", "SRAM -> SRAM: max(x, 0)", _V2),
-    Op("vgelu", 11, "vec", "SRAM -> SRAM: GELU by the 256-entry LUT", _V2),
+       (*_V2, Field("src2", 12, "first SRAM row of the residual"), Field("p", 8, "PARAM entry")),
+       reads=("acc", "sram", "param"), writes=("sram",), src_mem="acc"),
+    Op("vrelu", 10, "vec", "SRAM -> SRAM: max(x, 0)", _V2, reads=("sram",), writes=("sram",),
+       src_mem="sram"),
+    Op("vgelu", 11, "vec", "SRAM -> SRAM: GELU by the 256-entry LUT", _V2,
+       reads=("sram", "lut"), writes=("sram",), src_mem="sram"),
     Op("vsoftmax", 12, "vec", "ACC -> SRAM: integer softmax over each logical row, probabilities "
-       "at scale 1/128; exponent scale (m1, s1) from PARAM[p]", (*_V2, Field("p", 8, "PARAM"))),
+       "at scale 1/128; exponent scale (m1, s1) from PARAM[p]", (*_V2, Field("p", 8, "PARAM")),
+       reads=("acc", "param"), writes=("sram",), src_mem="acc"),
     Op("vlnorm", 13, "vec", "SRAM -> SRAM: integer LayerNorm over each logical row, out at scale "
-       "2^-frac", (*_V2, Field("frac", 4, "fraction bits of the result", 5))),
+       "2^-frac", (*_V2, Field("frac", 4, "fraction bits of the result", 5)),
+       reads=("sram",), writes=("sram",), src_mem="sram"),
     Op("vtrans", 14, "vec", "SRAM -> SRAM: transposes each L x L block (for K^T in attention)",
-       _V2),
-    Op("vmove", 15, "vec", "SRAM -> SRAM: copies the shaped rows", _V2),
+       _V2, reads=("sram",), writes=("sram",), src_mem="sram"),
+    Op("vmove", 15, "vec", "SRAM -> SRAM: copies the shaped rows", _V2, reads=("sram",),
+       writes=("sram",), src_mem="sram"),
 )
 BY_NAME = {op.mnemonic: op for op in OPS}
 BY_CODE = {op.code: op for op in OPS}
+#: the ops the vector unit's datapath runs (vshape only sets its shape)
+VECTOR_OPS = tuple(op.mnemonic for op in OPS if op.src_mem is not None)
 
 
 @dataclass(frozen=True)
@@ -266,6 +320,17 @@ def assemble(text: str) -> list[int]:
     return words
 
 
+def program_words(program) -> list[int]:
+    """A program given as assembly text or as instruction words -> its words."""
+    if isinstance(program, str):
+        return assemble(program)
+    try:
+        return [int(w) for w in program]
+    except (TypeError, ValueError):
+        raise ChipkitError("a program is assembly text or a sequence of 64-bit instruction "
+                           f"words, got {type(program).__name__}") from None
+
+
 def save(words, path) -> None:
     """Write a program: `.hex` gives one 16-digit hex word per line (what $readmemh reads),
     anything else 8 little-endian bytes per word."""
@@ -300,10 +365,13 @@ def load(path) -> list[int]:
 
 def reference() -> str:
     """The instruction tables of docs/isa.md, generated from OPS and MEMORIES."""
-    out = ["| opcode | mnemonic | unit | what it does |", "|---|---|---|---|"]
-    out += [f"| {op.code} | `{op.mnemonic}` | {op.unit} | {op.doc} |" for op in OPS]
-    out += ["", "| memory | `mem` | rows hold |", "|---|---|---|"]
-    out += [f"| {name} | {code} | {doc} |" for name, (code, doc) in MEMORIES.items()]
+    out = ["| opcode | mnemonic | unit | reads | writes | what it does |",
+           "|---|---|---|---|---|---|"]
+    out += [f"| {op.code} | `{op.mnemonic}` | {op.unit} | {', '.join(op.reads) or '-'} | "
+            f"{', '.join(op.writes) or '-'} | {op.doc} |" for op in OPS]
+    out += ["", "| memory | `mem` | bytes a row | rows hold |", "|---|---|---|---|"]
+    out += [f"| {m.name} | {m.code} | {f'{m.lane_bytes} L' if m.lane_bytes else m.fixed_bytes}"
+            f" | {m.doc} |" for m in MEMORIES.values()]
     for op in OPS:
         if not op.fields:
             continue

@@ -21,8 +21,10 @@ import numpy as np
 from chipkit import isa
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
-from chipkit.models.core import CoreState, execute, row_bytes
-from chipkit.models.core_fast import STALLS, FastCore, Job, footprint
+from chipkit.isa import row_bytes
+from chipkit.models.core_fast import FastCore, Job, footprint
+from chipkit.models.core_golden import CoreState, execute
+from chipkit.timing import STALLS
 
 
 @dataclass
@@ -58,14 +60,10 @@ class Trace:
         return self.counters.get("cycles")
 
 
-def _words(program) -> list[int]:
-    return isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
-
-
 def _dram_addresses(instr: isa.Instr, lanes: int) -> np.ndarray:
     """The DRAM byte addresses a dma.st writes, row after row."""
     a = instr.args
-    mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+    mem = isa.memory(a["mem"]).name
     nbytes = row_bytes(mem, lanes)
     stride = a["stride"] or nbytes
     return (a["dram"] + np.arange(a["rows"])[:, None] * stride + np.arange(nbytes)).ravel()
@@ -90,10 +88,10 @@ def written(instr: isa.Instr, writes: set, state: CoreState) -> dict:
 
 
 def trace_golden(program, cfg: CoreConfig, dram=None) -> Trace:
-    """The golden model's trace: chipkit.models.core.execute, recording each instruction's
+    """The golden model's trace: chipkit.models.core_golden.execute, recording each instruction's
     writes (the rows of its footprint; the shape an instruction reads is unchanged by it)."""
     steps = []
-    for pc, instr, state in execute(_words(program), cfg, dram):
+    for pc, instr, state in execute(isa.program_words(program), cfg, dram):
         _, writes = footprint(instr, state)
         steps.append(Step(pc, writes=written(instr, writes, state)))
     return Trace("golden", steps, dict(state.counters))
@@ -256,7 +254,7 @@ def lockstep(a: Trace, b: Trace, words) -> Divergence | None:
     the earliest cycle at which one issued, finished or wrote something the other did not (in
     program order when neither is timed; a finish after an issue in the same cycle), then the
     final counters both have; None when they agree."""
-    words = _words(words)
+    words = isa.program_words(words)
     timed = a.timed or b.timed
     names = ((a.backend, b.backend) if a.backend != b.backend
              else (f"{a.backend} (a)", f"{b.backend} (b)"))
@@ -341,7 +339,7 @@ def run_lockstep(program, cfg: CoreConfig, dram=None, a: str = "fast",
         if name not in TRACERS:
             raise ConfigError(f"unknown backend {name!r} for lockstep; choose from "
                               f"{', '.join(TRACERS)}")
-    words = _words(program)
+    words = isa.program_words(program)
     ta, tb = TRACERS[a](words, cfg, dram), TRACERS[b](words, cfg, dram)
     ta.backend, tb.backend = a, b
     return LockstepRun(ta, tb, lockstep(ta, tb, words))

@@ -14,7 +14,7 @@ f = u & 255; then 2^(-u/256) = 2^(-f/256) / 2^k: a table of 256 fractions and a 
 
 The result is 2^(-u/256) at scale 2^-15, within one unit of 2^15 * 2^(-u/256). The grader compares
 with chipkit.models.intmath (EXP2_LUT and exp2_neg, the helper the softmax in
-chipkit.models.vector uses), for u from 0 to 2^40, and measures the error against float.
+chipkit.models.vector_golden uses), for u from 0 to 2^40, and measures the error against float.
 Check your work: `chipkit grade --only ex12`.
 """
 # Your exercise: replace each `raise NotImplementedError(...)` with your code, keeping

@@ -15,7 +15,8 @@ wait for the array (`sync units=4`); `vshape rows=m`, then `vrq` (ACC -> SRAM, P
 `vrelu` (SRAM -> SRAM); wait for the vector unit (`sync units=8`); store C (`dma.st`); `halt`.
 Choose SRAM rows that do not overlap (A, then the tile, then the result). 1 <= m <= 64.
 
-The grader runs your text on the golden model (chipkit.models.core.run) and on the cycle model
+The grader runs your text on the golden model (chipkit.models.core_golden.run) and on the cycle
+model
 (chipkit.models.core_fast.run, which refuses a missing sync as a race) and compares with numpy.
 Check your work: `chipkit grade --only ex14`.
 """

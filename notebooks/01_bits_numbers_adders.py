@@ -18,14 +18,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chipkit import numerics as nx
-from chipkit import tools
-from chipkit.convert import convert
+from chipkit.flow import tools
+from chipkit.flow.convert import convert
+from chipkit.flow.netlist import Netlist
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl import gates
 from chipkit.hdl.adders import full_adder, half_adder, kogge_stone_adder, ripple_carry_adder
 from chipkit.models import arith
-from chipkit.netlist import Netlist
-from chipkit.resim import run_iverilog
-from chipkit.sim import Bench, int_template
 from chipkit.viz.adders import (
     CarryRace,
     plot_carry_race,
@@ -241,7 +241,7 @@ plot_waveform(trace, radix="dec", title="8-bit ripple-carry adder, signed ports"
 # signal that passes through 17 gates arrives 17 gate delays late. The clock period must be longer
 # than the slowest such path, the **critical path**.
 #
-# `chipkit.netlist.Netlist` reads an elaborated block back as a list of gates and wires. It counts
+# `chipkit.flow.netlist.Netlist` reads an elaborated block back as a list of gates and wires. It counts
 # the gates, and measures each output bit's **depth**: the most gates between any input and it.
 
 # %%

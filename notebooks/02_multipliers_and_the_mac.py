@@ -16,12 +16,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chipkit import numerics as nx
+from chipkit.flow.netlist import Netlist
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl.adders import ripple_carry_adder
 from chipkit.hdl.mac import mac
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
 from chipkit.models import arith
-from chipkit.netlist import Netlist
-from chipkit.sim import Bench, int_template
 from chipkit.viz.multipliers import QuantizationExplorer, plot_partial_products, plot_quantization
 from chipkit.viz.waveform import plot_waveform
 

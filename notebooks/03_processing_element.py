@@ -20,9 +20,9 @@ import numpy as np
 from myhdl import modbv
 
 from chipkit.config import ArrayConfig
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl.pe import ws_pe
-from chipkit.models import fast, schedule
-from chipkit.sim import Bench, int_template
+from chipkit.models import array_fast, array_schedule
 from chipkit.viz import systolic
 from chipkit.viz.waveform import plot_waveform
 
@@ -124,15 +124,15 @@ print("chain, inputs aligned:", chain_without_skew(A, w))
 # PE `i` in the very cycle the partial sum of row `m` does.
 #
 # In chipkit the plan of what enters the array at each cycle is a `Schedule`
-# (`chipkit.models.schedule.build`); the fast cycle-exact model (`chipkit.models.fast`) then steps
+# (`chipkit.models.array_schedule.build`); the fast cycle-exact model (`chipkit.models.array_fast`) then steps
 # every register through it and can record them all. A chain is simply an array with `K` rows and
 # one column. The array first spends `K` cycles shifting the weights in from the top (lesson 04
 # counts them); then `A` streams in:
 
 # %%
 chain = ArrayConfig(rows=K, cols=1, dataflow="ws")
-plan = schedule.build(A, w[:, None], chain)  # w as a K x 1 matrix
-run = fast.run(plan, record=True)
+plan = array_schedule.build(A, w[:, None], chain)  # w as a K x 1 matrix
+run = array_fast.run(plan, record=True)
 print(f"{plan.steps} cycles: K = {K} to load the weights, M = {M} rows, K - 1 = {K - 1} of skew")
 print("chain with skew:", run.product[:, 0].tolist(), " A · w:", (A @ w).tolist())
 assert np.array_equal(run.product[:, 0], A @ w)
@@ -185,7 +185,7 @@ systolic.draw_steps(run, [K + 2, K + 4, plan.steps], columns=3, queue=2)
 A2 = rng.integers(-9, 10, (4, 3))
 B2 = rng.integers(-9, 10, (3, 3))
 array = ArrayConfig(rows=3, cols=3, dataflow="ws")
-run2 = fast.gemm(A2, B2, array, record=True)
+run2 = array_fast.gemm(A2, B2, array, record=True)
 T = run2.schedule.steps
 print(f"A ({A2.shape[0]}x{A2.shape[1]}) @ B ({B2.shape[0]}x{B2.shape[1]}) on {array.name}: "
       f"{T} cycles, result correct: {np.array_equal(run2.product, A2 @ B2)}")

@@ -15,10 +15,10 @@
 import numpy as np
 from IPython.display import display
 
-from chipkit.backends.gemm import gemm
+from chipkit.backends.array_gemm import gemm
 from chipkit.config import ArrayConfig
-from chipkit.models import cycles as closed
-from chipkit.models import fast
+from chipkit.models import array_cycles as closed
+from chipkit.models import array_fast
 from chipkit.viz import cycles as cycleplots
 from chipkit.viz import systolic
 
@@ -47,8 +47,8 @@ def int8(*shape):
 
 # %%
 A, B = rng.integers(-9, 10, (4, 5)), rng.integers(-9, 10, (5, 3))
-ws_run = fast.gemm(A, B, ArrayConfig(3, 3, "ws"), record=True)
-os_run = fast.gemm(A, B, ArrayConfig(3, 3, "os"), record=True)
+ws_run = array_fast.gemm(A, B, ArrayConfig(3, 3, "ws"), record=True)
+os_run = array_fast.gemm(A, B, ArrayConfig(3, 3, "os"), record=True)
 for run in (ws_run, os_run):
     s = run.schedule
     print(f"{s.cfg.dataflow.upper()}: {s.folds} folds x {s.steps} cycles = {run.cycles} cycles, "
@@ -146,7 +146,7 @@ cycleplots.plot_fold_timeline(ws_run, title="WS, one fold: R load + M rows + R +
 # $$\text{cycles} = \text{folds} \times T_{\text{fold}}, \qquad \text{utilization} = \frac{M N K}{R \cdot C \cdot \text{cycles}} .$$
 #
 # (The core of lesson 05 loads the next fold's weights while the current one streams, and wins back
-# most of the `R` load cycles.) The closed forms live in `chipkit.models.cycles`; they match the
+# most of the `R` load cycles.) The closed forms live in `chipkit.models.array_cycles`; they match the
 # simulation:
 
 # %%
@@ -174,7 +174,7 @@ for run in (ws_run, os_run):
 
 # %%
 K, N, array = 16, 16, 8
-sweep = [fast.gemm(int8(m, K), int8(K, N), ArrayConfig(array, array, df))
+sweep = [array_fast.gemm(int8(m, K), int8(K, N), ArrayConfig(array, array, df))
          for df in ("ws", "os") for m in range(1, 41, 3)]
 cycleplots.plot_cycles(sweep, x="m", title=f"Cycles vs M: (M×{K}) @ ({K}×{N}) on {array}×{array}")
 
@@ -193,13 +193,13 @@ cycleplots.plot_cycles(sweep, x="m", title=f"Cycles vs M: (M×{K}) @ ({K}×{N}) 
 # %%
 sizes = [2, 3, 4, 6, 8, 12, 16, 24, 32]
 m, n, k = 64, 32, 32
-by_size = [fast.gemm(int8(m, k), int8(k, n), ArrayConfig(sz, sz, df))
+by_size = [array_fast.gemm(int8(m, k), int8(k, n), ArrayConfig(sz, sz, df))
            for df in ("ws", "os") for sz in sizes]
 cycleplots.plot_cycles(by_size, x="size", logy=True,
                        title=f"Cycles vs array size R = C: ({m}×{k}) @ ({k}×{n})")
 
 # %%
-grid = [fast.gemm(int8(m, k), int8(k, n), ArrayConfig(r, c, df))
+grid = [array_fast.gemm(int8(m, k), int8(k, n), ArrayConfig(r, c, df))
         for df in ("ws", "os") for r in (2, 4, 8, 16, 32) for c in (2, 4, 8, 16, 32)]
 cycleplots.plot_utilization(grid, x="cols", y="rows",
                             title=f"Utilization of ({m}×{k}) @ ({k}×{n}) for every array shape")

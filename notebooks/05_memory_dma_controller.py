@@ -30,10 +30,10 @@ from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
 from chipkit.hdl import core as core_hdl
 from chipkit.hdl.core_array import core_array
-from chipkit.models import core, core_fast
-from chipkit.models import golden as golden_model
-from chipkit.models.core import ProgramError
-from chipkit.models.cycles import scalesim_cycles
+from chipkit.models import array_golden as golden_model
+from chipkit.models import core_fast, core_golden
+from chipkit.models.array_cycles import scalesim_cycles
+from chipkit.models.core_golden import ProgramError
 from chipkit.viz.timeline import TimelineExplorer, plot_timeline, stalls
 
 rng = np.random.default_rng(5)
@@ -205,12 +205,12 @@ print(f"{'array streaming A':>24}: {run.counters['array_busy']:4d} cycles "
 #
 # ## 4 · Two models, one answer — and a race
 #
-# The golden model (`chipkit.models.core`) executes the same words one after another, with no time
+# The golden model (`chipkit.models.core_golden`) executes the same words one after another, with no time
 # at all. The cycle model runs the units concurrently. For a correctly synchronised program they
 # must end in the same DRAM, byte for byte:
 
 # %%
-golden = core.run(prog.words, cfg, prog.dram)
+golden = core_golden.run(prog.words, cfg, prog.dram)
 print("golden and cycle model end in the same DRAM:", np.array_equal(golden.dram, run.state.dram))
 print("and C equals the integer reference:",
       np.array_equal(prog.read_c(golden.dram), golden_model.gemm(A, B)))
@@ -225,7 +225,7 @@ print("and C equals the integer reference:",
 first_sync = next(i for i, ins in enumerate(prog.instructions) if ins.op.mnemonic == "sync")
 racy = [isa.encode(ins) for i, ins in enumerate(prog.instructions) if i != first_sync]
 print("golden model, without the sync, still gets C right:",
-      np.array_equal(prog.read_c(core.run(racy, cfg, prog.dram).dram), A @ B))
+      np.array_equal(prog.read_c(core_golden.run(racy, cfg, prog.dram).dram), A @ B))
 try:
     core_fast.run(racy, cfg, prog.dram)
 except ProgramError as e:

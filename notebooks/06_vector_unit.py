@@ -8,7 +8,7 @@
 # only integer adders, shifters and small tables compute them, how wrong is it, and how fast must it
 # be so the array does not wait?
 #
-# This lesson writes the **vector unit's golden spec**, `chipkit.models.vector`: integer-only numpy
+# This lesson writes the **vector unit's golden spec**, `chipkit.models.vector_golden`: integer-only numpy
 # functions that the RTL block, `chipkit.hdl.vector_unit`, matches bit for bit (lesson 05's last
 # section runs it inside the whole core). We build each operation, run it against a
 # float reference, and measure the error in *output steps* (one step = one unit of the int8 output).
@@ -24,8 +24,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from chipkit import numerics as nx
-from chipkit.models import core_fast, intmath
-from chipkit.models import vector as vec
+from chipkit import timing
+from chipkit.models import intmath
+from chipkit.models import vector_golden as vec
 from chipkit.viz.vector import (
     SoftmaxExplorer,
     plot_curve,
@@ -64,11 +65,11 @@ started = time.perf_counter()
 ARRAY_CYCLES = 5_000
 ELEMENT_OPS, SOFTMAX_ROWS, LN_ROWS = 21_000, 64, 80
 # the core's vector unit: cycles per logical row spent between its passes over the row
-ROW_EXTRA = {op: core_fast.VECTOR_COST[op][1] for op in ("vsoftmax", "vlnorm")}
-print(f"softmax, per row:   drain {core_fast.VECTOR_DRAIN} + divide "
-      f"{core_fast.SOFTMAX_DIV_CYCLES} = {ROW_EXTRA['vsoftmax']} cycles")
-print(f"LayerNorm, per row: drain {core_fast.VECTOR_DRAIN} + divide {core_fast.LN_VAR_DIV_CYCLES}"
-      f" + square root {core_fast.SQRT_CYCLES} + divide {core_fast.LN_RECIP_DIV_CYCLES} = "
+ROW_EXTRA = {op: timing.VECTOR_COST[op][1] for op in ("vsoftmax", "vlnorm")}
+print(f"softmax, per row:   drain {timing.VECTOR_DRAIN} + divide "
+      f"{timing.SOFTMAX_DIV_CYCLES} = {ROW_EXTRA['vsoftmax']} cycles")
+print(f"LayerNorm, per row: drain {timing.VECTOR_DRAIN} + divide {timing.LN_VAR_DIV_CYCLES}"
+      f" + square root {timing.SQRT_CYCLES} + divide {timing.LN_RECIP_DIV_CYCLES} = "
       f"{ROW_EXTRA['vlnorm']} cycles")
 ROW_WORK = SOFTMAX_ROWS * ROW_EXTRA["vsoftmax"] + LN_ROWS * ROW_EXTRA["vlnorm"]
 
@@ -381,5 +382,5 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 # | `exercises/ex12_integer_exp.py` | the exp table and `2^(−u/256)` by table and shift | `chipkit grade --only ex12` |
 #
 # **Next**: the RTL of this unit, `chipkit.hdl.vector_unit`, is held bit for bit to
-# `chipkit.models.vector` and cycle for cycle to `core_fast.vector_cycles` inside the MyHDL core
+# `chipkit.models.vector_golden` and cycle for cycle to `timing.vector_cycles` inside the MyHDL core
 # that lesson 05 ran; the compiler (lessons to come) puts it to work on whole layers.

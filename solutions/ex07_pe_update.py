@@ -13,7 +13,7 @@ and hands its operands on to its neighbours. Write what ONE PE does at one edge,
 
 The sums are int32 registers: they WRAP like the hardware's adder (no saturation here, see
 exercise 6), e.g. ws_pe_step(1, 2**31 - 1, 1) == (1, -2**31). Plain Python ints in and out.
-The grader compares you with the PE rule of the fast cycle-exact model (chipkit.models.fast),
+The grader compares you with the PE rule of the fast cycle-exact model (chipkit.models.array_fast),
 every int8 corner (-128, 127) and partial sums at the int32 edges included.
 Check your work: `chipkit grade --only ex07`.
 """

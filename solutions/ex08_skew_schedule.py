@@ -18,8 +18,9 @@ by i cycles (a staircase of registers, i of them in row i).
    cycle. Return (first, last): the first and last step at which PE (i, j) multiplies a real row of
    A (row 0 and row m - 1). The corner PE (rows-1, cols-1)'s last step is the fold's last cycle.
 
-The grader compares with what the fast cycle-exact model (chipkit.models.fast) puts into its left
-column, cycle by cycle, and with the PEs it marks active (chipkit.models.schedule).
+The grader compares with what the fast cycle-exact model (chipkit.models.array_fast) puts into its
+left
+column, cycle by cycle, and with the PEs it marks active (chipkit.models.array_schedule).
 Check your work: `chipkit grade --only ex08`.
 """
 import numpy as np

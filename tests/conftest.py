@@ -6,7 +6,7 @@ import matplotlib
 import pytest
 from hypothesis import HealthCheck, settings
 
-from chipkit import tools
+from chipkit.flow import tools
 
 matplotlib.use("Agg")
 

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from chipkit import bench as bm
-from chipkit import tools
-from chipkit.backends import rtl
+from chipkit.backends import array_rtl
 from chipkit.cli import main
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import SimulationError
-from chipkit.models import core_fast, fast
-from chipkit.models.cycles import scalesim_cycles
-from chipkit.models.schedule import build
+from chipkit.flow import tools
+from chipkit.models import array_fast, core_fast
+from chipkit.models.array_cycles import scalesim_cycles
+from chipkit.models.array_schedule import build
 
 ROW = {"array", "dataflow", "gemm", "folds", "cycles", "fast_seconds", "fast_cycles_per_s",
        "myhdl_folds", "myhdl_cycles", "myhdl_seconds", "myhdl_cycles_per_s", "fast_vs_myhdl"}
@@ -50,21 +50,21 @@ def test_first_folds_are_the_first_folds(dataflow):
     rng = np.random.default_rng(1)
     s = build(rng.integers(-128, 128, (5, 7)), rng.integers(-128, 128, (7, 6)),
               ArrayConfig(2, 2, dataflow))
-    whole, part = fast.run(s), fast.run(bm.first_folds(s, 3))
+    whole, part = array_fast.run(s), array_fast.run(bm.first_folds(s, 3))
     assert part.schedule.folds == 3 and s.folds > 3
     assert np.array_equal(part.c_out, whole.c_out[:3])
     assert np.array_equal(part.c_valid, whole.c_valid[:3])
 
 
 def test_an_rtl_that_disagrees_is_not_benchmarked(monkeypatch):
-    real = rtl.run
+    real = array_rtl.run
 
     def broken(schedule, **kw):
         run = real(schedule, **kw)
         run.c_out[0, -1, 0] += 1
         return run
 
-    monkeypatch.setattr(rtl, "run", broken)
+    monkeypatch.setattr(array_rtl, "run", broken)
     with pytest.raises(SimulationError, match="differ from the fast model's on 2x2 ws"):
         bm.measure(ArrayConfig(2, 2, "ws"), 3, 3, 3)
 
@@ -168,7 +168,7 @@ def test_verilator_keys_on_the_chosen_arrays(verilator, monkeypatch, tmp_path):
 
 
 def test_no_verilator_keys_without_verilator(monkeypatch):
-    from chipkit import tools
+    from chipkit.flow import tools
 
     monkeypatch.setattr(tools, "which", lambda name: None)
     monkeypatch.setattr(bm, "VERILATOR_ARRAYS", ("2x2",))
@@ -179,7 +179,7 @@ def test_no_verilator_keys_without_verilator(monkeypatch):
 
 @pytest.mark.hdl
 def test_a_verilator_run_that_disagrees_is_not_benchmarked(verilator, monkeypatch, tmp_path):
-    from chipkit import verilator as vl
+    from chipkit.flow import verilator as vl
 
     real = vl.simulate
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from chipkit.check import Mismatch, compare, first_difference
 from chipkit.errors import ChipkitError
+from chipkit.flow.check import Mismatch, compare, first_difference
 
 
 def test_agreement_is_silent():

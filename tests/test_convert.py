@@ -1,7 +1,7 @@
 """Conversion is deterministic: the same design converts to the same Verilog however often."""
-from chipkit.convert import convert
+from chipkit.flow.convert import convert
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl.mac import mac
-from chipkit.sim import Bench, int_template
 
 
 def text(path):

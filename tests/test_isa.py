@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chipkit import isa
+from chipkit import isa, timing
 from chipkit.errors import ChipkitError
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "isa.md"
@@ -142,13 +142,11 @@ def test_cli_malformed_assembly_and_programs(tmp_path):
 
 
 def test_doc_states_the_timing_the_models_and_rtl_keep():
-    """docs/isa.md's timing section is the cycle model's own rules and vector costs."""
-    from chipkit.models import core_fast
-
+    """docs/isa.md's timing section is chipkit.timing's own rules and vector costs."""
     text = DOC.read_text()
-    rules = core_fast.__doc__[core_fast.__doc__.index("    dma.ld / dma.st"):].rstrip()
-    assert rules in text, "docs/isa.md's timing rules differ from chipkit/models/core_fast.py's"
-    for op, (passes, extra) in core_fast.VECTOR_COST.items():
+    rules = timing.__doc__[timing.__doc__.index("    dma.ld / dma.st"):].rstrip()
+    assert rules in text, "docs/isa.md's timing rules differ from chipkit/timing.py's"
+    for op, (passes, extra) in timing.VECTOR_COST.items():
         assert f"| `{op}` | {passes} | {extra} |" in text
-    assert f"`VECTOR_LATENCY` = {core_fast.VECTOR_LATENCY}" in text
-    assert ", ".join(core_fast.STALLS[:3]) in text
+    assert f"`VECTOR_LATENCY` = {timing.VECTOR_LATENCY}" in text
+    assert ", ".join(timing.STALLS[:3]) in text

@@ -15,7 +15,7 @@ from chipkit import lockstep as ls
 from chipkit.cli import main
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
-from chipkit.models import core, core_fast
+from chipkit.models import core_fast, core_golden
 from chipkit.models.core_fast import FastCore
 from chipkit.numerics import wrap32
 
@@ -153,7 +153,8 @@ def test_mm_ignoring_accumulate_is_located():
               if ins.op.mnemonic == "mm" and ins.args["accumulate"])
     a = prog.instructions[pc].args
     halt = isa.encode(isa.make("halt"))
-    before = core.run(prog.words[:pc] + [halt], CFG, prog.dram)  # the state the mm starts from
+    # the state the mm starts from
+    before = core_golden.run(prog.words[:pc] + [halt], CFG, prog.dram)
     acc = before.mems["acc"][a["acc"]:a["acc"] + a["rows"]]
     row, lane = (int(x) for x in np.argwhere(acc != 0)[0])  # first lane that had something
     x = before.mems["sram"][a["a"] + row]

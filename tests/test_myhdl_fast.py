@@ -1,12 +1,12 @@
-"""chipkit._myhdl_fast must hand MyHDL exactly the frames and names inspect.stack() would."""
+"""chipkit.flow.myhdl_fast must hand MyHDL exactly the frames and names inspect.stack() would."""
 import inspect
 
-from chipkit import _myhdl_fast
+from chipkit.flow import myhdl_fast
 
 
 def test_fast_stack_matches_inspect_stack():
     def inner():
-        return inspect.stack(), _myhdl_fast._stack()
+        return inspect.stack(), myhdl_fast._stack()
 
     def outer():
         return [inner() for _ in range(1)][0]  # a comprehension frame too, as MyHDL meets them
@@ -21,8 +21,8 @@ def test_myhdl_uses_the_fast_stack():
     import myhdl._block
     import myhdl._instance
 
-    import chipkit.sim  # noqa: F401  installs it
+    import chipkit.flow.sim  # noqa: F401  installs it
 
-    assert myhdl._block.inspect.stack is _myhdl_fast._stack
-    assert myhdl._instance.inspect.stack is _myhdl_fast._stack
+    assert myhdl._block.inspect.stack is myhdl_fast._stack
+    assert myhdl._instance.inspect.stack is myhdl_fast._stack
     assert myhdl._block.inspect.getsourcelines is inspect.getsourcelines

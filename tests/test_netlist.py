@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from myhdl import Signal, intbv
 
 from chipkit.errors import ConfigError
+from chipkit.flow.netlist import Netlist
 from chipkit.hdl.adders import full_adder, kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.multipliers import baugh_wooley_multiplier
-from chipkit.netlist import Netlist
 
 
 def adder(factory, w):

@@ -4,8 +4,8 @@ import pytest
 from myhdl import ConcatSignal, Signal, Simulation, always_comb, block, delay, instance, intbv
 
 from chipkit.errors import ConfigError, RangeError, ShapeError
+from chipkit.flow.sim import Bench, int_template, run
 from chipkit.hdl.adders import ripple_carry_adder
-from chipkit.sim import Bench, int_template, run
 
 
 @block

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chipkit import tools
-from chipkit import verilator as vl
 from chipkit.config import ArrayConfig
-from chipkit.convert import convert
 from chipkit.errors import SimulationError, ToolMissing
+from chipkit.flow import tools
+from chipkit.flow import verilator as vl
+from chipkit.flow.convert import convert
+from chipkit.flow.resim import run_iverilog
 from chipkit.hdl.array import array_bench
-from chipkit.resim import run_iverilog
 
 sys.path.insert(0, str(Path(__file__).parent / "hdl"))  # the table of blocks lives there
 from blocks import CASES, check_array_run, mac_case  # noqa: E402
@@ -125,7 +125,7 @@ def test_a_second_run_uses_the_cached_binary(verilator, tmp_path, verilog):
 CONVERT = """
 import sys, warnings
 from chipkit.config import ArrayConfig
-from chipkit.convert import convert
+from chipkit.flow.convert import convert
 from chipkit.hdl.array import array_bench
 warnings.simplefilter("ignore")
 print(convert(array_bench(ArrayConfig(4, 4, "ws")), sys.argv[1]).read_text())

@@ -1,4 +1,4 @@
 """Backends that run a GEMM on the array: golden (numpy), fast (cycle-exact numpy), rtl (MyHDL).
 
-Each returns a chipkit.models.fast.ArrayRun, so their results compare value for value.
+Each returns a chipkit.models.array_fast.ArrayRun, so their results compare value for value.
 """

@@ -12,9 +12,9 @@ import numpy as np
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import ConfigError
-from chipkit.models import core, core_fast
-from chipkit.models import cycles as closed
-from chipkit.models import golden as golden_model
+from chipkit.models import array_cycles as closed
+from chipkit.models import array_golden as golden_model
+from chipkit.models import core_fast, core_golden
 
 CORE_BACKENDS = ("golden", "fast", "rtl", "verilator")
 
@@ -56,7 +56,7 @@ def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None) -> Co
     start = time.perf_counter()
     prog = compile_gemm(a, b, cfg)
     if backend == "golden":
-        state, cycles, counters = core.run(prog.words, cfg, prog.dram), None, {}
+        state, cycles, counters = core_golden.run(prog.words, cfg, prog.dram), None, {}
         counters = dict(state.counters)
     elif backend == "fast":
         run = core_fast.run(prog.words, cfg, prog.dram)

@@ -21,7 +21,7 @@ from chipkit.backends import core_rtl
 from chipkit.backends.core_verilator import IMEM_DEPTH, TOP, convert_core, read_requests
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError, SimulationError
-from chipkit.tools import need
+from chipkit.flow.tools import need
 
 #: the memories the testbench zeroes (the host-visible ones; MyHDL starts them at zero)
 ZEROED = ("sram", "acc", "param", "scale", "imem", "dram")

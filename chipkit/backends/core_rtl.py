@@ -17,30 +17,28 @@ from myhdl import ResetSignal, Signal, StopSimulation, instance, intbv
 from chipkit import isa
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
+from chipkit.flow.sim import clock_gen
+from chipkit.flow.sim import run as run_sim
 from chipkit.hdl.core import COUNTERS, HOST_COUNTERS, HOST_DRAM, HOST_IMEM, core, words_per_row
+from chipkit.isa import row_bytes
 from chipkit.models import core_fast
-from chipkit.models.core import CoreState, row_bytes, unpack_rows
-from chipkit.sim import clock_gen
-from chipkit.sim import run as run_sim
+from chipkit.models.core_golden import CoreState, unpack_rows
 
 SIMULATORS = ("myhdl", "verilator")
 #: the row memories, by ISA code
-ROW_MEMS = {name: code for name, (code, _) in isa.MEMORIES.items()}
+ROW_MEMS = {name: m.code for name, m in isa.MEMORIES.items()}
 
 
 @dataclass
 class RtlRun:
-    """A finished RTL run: the final state (as chipkit.models.core has it), cycles and counters."""
+    """A finished RTL run: the final state (as chipkit.models.core_golden has it), cycles and
+    counters."""
 
     state: CoreState
     cycles: int
     counters: dict
     seconds: float  # wall time of the simulation alone (not elaboration or the model check)
     simulator: str
-
-
-def program_words(program) -> list[int]:
-    return isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
 
 
 def host_writes(cfg: CoreConfig, words, dram=None) -> list[tuple[int, int, int]]:
@@ -58,7 +56,7 @@ def host_writes(cfg: CoreConfig, words, dram=None) -> list[tuple[int, int, int]]
 
 def unpack_raw(mem: str, rows: list[int], lanes: int) -> np.ndarray:
     """Raw rows of an on-chip memory (Python ints, each the row's DRAM image, as the RTL holds
-    it) -> the model's rows (chipkit.models.core.unpack_rows)."""
+    it) -> the model's rows (chipkit.models.core_golden.unpack_rows)."""
     nb = row_bytes(mem, lanes)
     data = np.array([[(r >> (8 * b)) & 255 for b in range(nb)] for r in rows],
                     dtype=np.uint8).reshape(len(rows), nb)
@@ -171,7 +169,7 @@ def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
             continue
         if instr.op.mnemonic in ("dma.ld", "dma.st"):
             a = instr.args
-            mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+            mem = isa.memory(a["mem"]).name
             nb = row_bytes(mem, cfg.lanes)
             top = max(top, a["dram"] + max(a["rows"] - 1, 0) * (a["stride"] or nb) + nb)
     return min(cfg.dram_bytes, max(8, -(-top // 8) * 8))
@@ -203,7 +201,7 @@ def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=
     progress -- myhdl: called as progress(cycles_done, cycles_total) while it simulates."""
     if simulator not in SIMULATORS:
         raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
-    words = program_words(program)
+    words = isa.program_words(program)
     expect = core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
     if simulator == "myhdl":
         fit, widen = _fitted(cfg, words, dram)
@@ -224,9 +222,10 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
     Which rows a job writes is the instruction's footprint (chipkit.models.core_fast.footprint);
     everything about time and values comes from the RTL."""
     from chipkit import lockstep
-    from chipkit.models.core_fast import STALLS, footprint
+    from chipkit.models.core_fast import footprint
+    from chipkit.timing import STALLS
 
-    words = program_words(program)
+    words = isa.program_words(program)
     core_fast.run(words, cfg, dram)  # refuse an illegal program with its pc first
     shadow = CoreState.fresh(cfg, dram)  # the rows a job wrote, filled in from the RTL
     steps: dict[int, lockstep.Step] = {}

@@ -9,7 +9,8 @@ requests (memory, address) that fetch the final state. It applies reset for a cy
 writes one a clock cycle, pulses `start`, clocks until `halted` (timing that loop alone), then
 sets each read address, evaluates (the read port is combinational) and writes the word out.
 
-Builds are cached under chipkit.verilator.cache_root() (key: the canonical Verilog, the harness,
+Builds are cached under chipkit.flow.verilator.cache_root() (key: the canonical Verilog, the
+harness,
 the build flags and Verilator's version); two processes may build at once (each builds in its own
 folder and renames it into place). An index keyed by the sources the core is converted from
 (source_key) lets a new process find its build without converting again. Verilator
@@ -30,11 +31,11 @@ from pathlib import Path
 import numpy as np
 from myhdl import ResetSignal, Signal, intbv
 
-from chipkit import verilator as vl
 from chipkit.backends import core_rtl
 from chipkit.config import CoreConfig
-from chipkit.convert import fresh_names
 from chipkit.errors import ConfigError, SimulationError
+from chipkit.flow import verilator as vl
+from chipkit.flow.convert import fresh_names
 from chipkit.hdl.core import check_rtl_config, core
 
 #: instructions the converted core holds: one build runs any program up to this long
@@ -42,7 +43,8 @@ IMEM_DEPTH = 4096
 #: a sensitivity list: `always @(a, b, c)` (MyHDL writes its signals in set order)
 #: the converted module's name (the cache folder says which configuration it is)
 TOP = "chipkit_core"
-#: on top of chipkit.verilator.BUILD_FLAGS: every register and memory starts at 0 (as in MyHDL),
+#: on top of chipkit.flow.verilator.BUILD_FLAGS: every register and memory starts at 0 (as in
+#: MyHDL),
 #: and an x the design assigns is 0
 CORE_FLAGS = ("--x-assign", "0", "--x-initial", "0")
 MAGIC_IN, MAGIC_OUT = 0x43484B43, 0x43484B52  # "CHKC", "CHKR"
@@ -186,7 +188,7 @@ def convert_core(cfg: CoreConfig, folder: str | Path, imem_depth: int = IMEM_DEP
 
 
 def canonical(verilog: str) -> str:
-    """chipkit.verilator.canonical (set-ordered assignments and sensitivity lists sorted)."""
+    """chipkit.flow.verilator.canonical (set-ordered assignments and sensitivity lists sorted)."""
     return vl.canonical(verilog)
 
 

@@ -10,10 +10,10 @@ from math import ceil
 
 import numpy as np
 
-from chipkit import isa
+from chipkit import isa, timing
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
-from chipkit.models.golden import check_gemm_operands
+from chipkit.models.array_golden import check_gemm_operands
 
 MAX_ROWS = (1 << 10) - 1  # the rows field of dma and mm
 MAX_STRIDE = (1 << 11) - 1  # the DMA stride field, in bytes
@@ -67,8 +67,6 @@ class _Layout:
     kp: int
     np_: int
 
-    def dma_cycles(self, rows: int, row_bytes: int) -> int:  # the cycle model's DMA time
-        return self.cfg.dram_latency + rows * ceil(row_bytes / self.cfg.dma_bytes_per_cycle)
 
 
 @dataclass
@@ -112,7 +110,8 @@ def _first_group(lay: _Layout, rows: int) -> int:
     loading the next slice of A and their weight tiles (1 if no group keeps up)."""
     L = lay.cfg.lanes
     for g in range(1, lay.nf + 1):
-        if lay.dma_cycles(rows, L) + lay.dma_cycles(g * L, L) <= g * rows:
+        a_slice, tiles = (timing.dma_cycles("sram", n, lay.cfg) for n in (rows, g * L))
+        if a_slice + tiles <= g * rows:
             return g
     return 1
 
@@ -195,7 +194,8 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
     prog = []
 
     def cost(keys):  # DMA cycles of these loads, merged
-        return sum(lay.dma_cycles(d["rows"], L) for d in _merged([load(k) for k in keys]))
+        return sum(timing.dma_cycles("sram", d["rows"], lay.cfg)
+                   for d in _merged([load(k) for k in keys]))
 
     def issue(i: int):
         """After the sync that opens span i: the loads of the next spans that need them."""
@@ -204,7 +204,7 @@ def _schedule_chunk(lay: _Layout, m0: int, rows: int, first: bool, last: bool,
             return
         end = spans[todo[0]][0]  # the next sync: these steps stream meanwhile
         budget = sum(st.nr for st in steps[spans[i][0]:end]) - L - 4 - sum(
-            lay.dma_cycles(nr, 4 * L) for st in steps[max(spans[i][0] - 1, 0):end - 1]
+            timing.dma_cycles("acc", nr, lay.cfg) for st in steps[max(spans[i][0] - 1, 0):end - 1]
             for _, _, nr in st.stores)
         keys = []
         for n, j in enumerate(todo):

@@ -3,4 +3,4 @@ multipliers -> mac -> pe -> array. Every block has a numpy twin in chipkit.model
 compare them, in MyHDL and in the converted Verilog.
 """
 
-from chipkit import _myhdl_fast  # noqa: F401  (fast elaboration of the many small gate blocks)
+from chipkit.flow import myhdl_fast  # noqa: F401  (fast elaboration of the many small gate blocks)

@@ -1,12 +1,13 @@
 """The systolic array: a grid of PEs (chipkit.hdl.pe) with its input skew, output de-skew and valid
-pipeline, weight-stationary or output-stationary; chipkit.models.fast is its register-exact twin.
+pipeline, weight-stationary or output-stationary; chipkit.models.array_fast is its register-exact
+twin.
 """
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
 from chipkit.config import ArrayConfig
 from chipkit.errors import ConfigError
+from chipkit.flow.sim import Bench
 from chipkit.hdl.pe import os_pe, ws_pe
-from chipkit.sim import Bench
 
 OPERAND_BITS = 8  # int8 operands
 SUM_BITS = 32  # int32 partial sums and accumulators
@@ -225,7 +226,7 @@ def array_block(cfg: ArrayConfig):
 
 def array_bench(cfg: ArrayConfig) -> Bench:
     """A clocked Bench of the array `cfg` with its flat-bus ports (for conversion and
-    re-simulation: chipkit.convert, chipkit.resim)."""
+    re-simulation: chipkit.flow.convert, chipkit.flow.resim)."""
     r, c = cfg.rows, cfg.cols
 
     def bus(lanes, bits):

@@ -19,14 +19,12 @@ from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
 from chipkit.hdl.array import pipe_reg
 from chipkit.hdl.core_array import core_array
-from chipkit.models.core import row_bytes
-from chipkit.models.core_fast import DMA_QUEUE, STALLS
+from chipkit.isa import row_bytes
+from chipkit.timing import COUNTERS, DMA_QUEUE, STALLS
 
 #: host_mem codes: the five on-chip memories keep their ISA codes, then these
 HOST_DRAM, HOST_IMEM, HOST_COUNTERS = 5, 6, 7
 #: the counters, in the order the host reads them (index = host_addr)
-COUNTERS = ("cycles", "instructions", "array_busy", "dma_bytes", "macs",
-            *(f"stall_{s}" for s in STALLS))
 COUNTER_BITS = 48
 MAX_RTL_BANDWIDTH = 64  # bytes per cycle the RTL DMA moves at most (one byte lane each)
 PC_BITS = 12  # up to 4096 instructions
@@ -105,7 +103,7 @@ def core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata, 
     LUT_BITS = 256 * 8
     ROW_MAX = 32 * L  # the widest row (ACC, SCALE), the DMA's staging register
     NDRAM = cfg.dram_bytes
-    C_SRAM, C_ACC, C_PARAM, C_SCALE, C_LUT = (isa.MEMORIES[m][0] for m in
+    C_SRAM, C_ACC, C_PARAM, C_SCALE, C_LUT = (isa.MEMORIES[m].code for m in
                                               ("sram", "acc", "param", "scale", "lut"))
     OP = {op.mnemonic: op.code for op in isa.OPS}
     OP_DMA_LD = OP["dma.ld"]

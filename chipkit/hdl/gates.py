@@ -1,5 +1,5 @@
 """Logic gates, the atoms every structural block here is built from, and the wiring helpers between
-bits and buses. chipkit.netlist reads a block's gates back to measure its logic depth.
+bits and buses. chipkit.flow.netlist reads a block's gates back to measure its logic depth.
 
 Each gate is one MyHDL @always_comb; the last argument is always the output.
 """
@@ -61,7 +61,7 @@ def inv(a, y):
     return logic
 
 
-#: the gate blocks and the boolean function each computes, for chipkit.netlist
+#: the gate blocks and the boolean function each computes, for chipkit.flow.netlist
 GATES = {
     and2: lambda a, b: a & b,
     or2: lambda a, b: a | b,

@@ -3,7 +3,7 @@ together). One `vec_lane` per lane computes, from the stage-1 registers, every o
 and its contribution to a row reduction; the op picks one. All combinational: the unit registers
 the result (the write) or the reduction (max, sum) at the next edge.
 
-Bit-exact to chipkit.models.vector (golden). Rounding half up by a variable shift s without a
+Bit-exact to chipkit.models.vector_golden (golden). Rounding half up by a variable shift s without a
 2^(s-1) constant: (v + 2^(s-1)) >> s == ((v >> (s-1)) + 1) >> 1 for s >= 1 (and v itself for
 s = 0), so no constant ever needs 32 bits or more (docs/hdl-notes.md).
 """

@@ -1,6 +1,7 @@
 """The inference core's vector unit: L lanes for everything after the array (requantize, residual
-add, ReLU, GELU, softmax, LayerNorm, transpose, move), bit-exact to chipkit.models.core's `_Exec`
-(op_vrq .. op_vmove, whose values come from chipkit.models.vector) and cycle-exact to
+add, ReLU, GELU, softmax, LayerNorm, transpose, move), bit-exact to chipkit.models.core_golden's
+`_Exec`
+(op_vrq .. op_vmove, whose values come from chipkit.models.vector_golden) and cycle-exact to
 chipkit.models.core_fast (`vector_cycles`).
 
 The pipeline: a sequencer walks the shaped operand, one memory row (a chunk) per cycle, and drives
@@ -45,7 +46,7 @@ from chipkit.hdl.vec_lanes import (
     unsigned,
     vec_lane,
 )
-from chipkit.models.core_fast import (
+from chipkit.timing import (
     LN_RECIP_DIV_CYCLES,
     LN_VAR_DIV_CYCLES,
     SOFTMAX_DIV_CYCLES,
@@ -401,7 +402,7 @@ def vector_harness(clock, reset, ld_en, ld_mem, ld_addr, ld_data, issue, op, dst
                    perchannel, frac, shp_rows, shp_chunks, shp_cstride, lut_bits, busy, wr_en,
                    wr_addr, wr_data, lanes, depth):
     """The vector unit with small memories of `depth` rows around it, for re-simulating the
-    converted HDL from plain vectors (chipkit.resim): addresses are taken modulo `depth`.
+    converted HDL from plain vectors (chipkit.flow.resim): addresses are taken modulo `depth`.
 
     ld_en, ld_mem, ld_addr, ld_data -- in: at the edge, row ld_addr of memory ld_mem (0 SRAM,
         1 ACC, 2 PARAM, 3 SCALE; ld_data's low bits) <- ld_data
@@ -459,8 +460,9 @@ def vector_harness(clock, reset, ld_en, ld_mem, ld_addr, ld_data, issue, op, dst
 
 
 def harness_bench(lanes: int, depth: int = 16):
-    """A clocked chipkit.sim.Bench of vector_harness (for chipkit.convert and chipkit.resim)."""
-    from chipkit.sim import Bench
+    """A clocked chipkit.flow.sim.Bench of vector_harness (for chipkit.flow.convert and
+    chipkit.flow.resim)."""
+    from chipkit.flow.sim import Bench
 
     def u(bits):
         return bool(0) if bits == 1 else intbv(0)[bits:]

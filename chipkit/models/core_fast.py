@@ -1,59 +1,20 @@
 """The inference core with time: the controller issues one instruction per cycle in order, the DMA,
 weight-load, matrix and vector units run concurrently, and every stall is counted by its cause.
 
-Values come from the golden model's instruction semantics (chipkit.models.core), applied when a
-unit finishes; a program whose units touch the same rows without a `sync` in between is refused as
-a race, so for every accepted program the final state equals the golden model's. The timing rules
-below are the specification the RTL of the core must meet cycle for cycle.
-
-    dma.ld / dma.st   queue (4 deep), in order; each waits the DRAM latency, then moves one row in
-                      ceil(row bytes / bandwidth) cycles (at most one on-chip row per cycle):
-                      latency + rows * ceil(row bytes / bandwidth) cycles
-    lw                L cycles; needs its weight buffer free of any unfinished mm
-    mm                streams one row per cycle (busy `rows` cycles); its results are in ACC
-                      rows + 2L - 2 cycles after issue; needs its weight buffer loaded
-    vector ops        rows x (passes x chunks + extra) + VECTOR_LATENCY cycles (vtrans: + L), see
-                      vector_cycles; chipkit.hdl.vector_unit is the RTL that takes them
-    sync, halt        wait for the named (all) units to finish
+Values come from the golden model's instruction semantics (chipkit.models.core_golden), applied
+when a unit finishes; a program whose units touch the same rows without a `sync` in between is
+refused as a race, so for every accepted program the final state equals the golden model's. How
+long each unit takes is chipkit.timing's, the specification the RTL meets cycle for cycle.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
 
-from chipkit import isa
+from chipkit import isa, timing
 from chipkit.config import CoreConfig
-from chipkit.models.core import CoreState, ProgramError, _Exec, row_bytes
-
-DMA_QUEUE = 4
-# The vector unit (chipkit.hdl.vector_unit) reads one memory row (chunk) a cycle; each pass over a
-# logical row takes `chunks` cycles. Softmax and LayerNorm also spend, per logical row, these
-# cycles between their second and third pass; the divider and the square root are radix 2 and
-# restoring: one quotient (root) bit a cycle, as many cycles as the result has bits.
-VECTOR_DRAIN = 1  # the second pass's last chunk is still in the pipeline: its sum lands here
-SOFTMAX_DIV_CYCLES = 16  # 2^30 // sum(e): sum >= 2^15 (the max's e), so the quotient is <= 2^15
-LN_VAR_DIV_CYCLES = 38  # q = ssq // d, d = chunks * L: q = d^2 * variance < 2^24 * 2^14
-SQRT_CYCLES = 27  # sigma = isqrt(q << 16): q << 16 < 2^54, so 27 root bits
-LN_RECIP_DIV_CYCLES = 33  # 2^40 // sigma: sigma >= 2^8 unless 0 (then r is unused), r <= 2^32
-#: vector ops: (passes over each logical row's chunks, extra cycles per logical row)
-VECTOR_COST = {"vrq": (1, 0), "vadd": (1, 0), "vrelu": (1, 0), "vgelu": (1, 0), "vmove": (1, 0),
-               "vtrans": (1, 0), "vsoftmax": (3, VECTOR_DRAIN + SOFTMAX_DIV_CYCLES),
-               "vlnorm": (3, VECTOR_DRAIN + LN_VAR_DIV_CYCLES + SQRT_CYCLES
-                          + LN_RECIP_DIV_CYCLES)}
-VECTOR_LATENCY = 2  # pipeline stages between reading a chunk and writing its result
-
-
-def vector_cycles(op: str, rows: int, chunks: int, lanes: int) -> int:
-    """Cycles the vector unit is busy with `op` on `rows` logical rows of `chunks` memory rows:
-    rows * (passes * chunks + extra) + VECTOR_LATENCY, and for vtrans L more (the transpose
-    buffer's last block is written out after the last read)."""
-    passes, extra = VECTOR_COST[op]
-    return (rows * (passes * chunks + extra) + VECTOR_LATENCY
-            + (lanes if op == "vtrans" else 0))
-
-
-STALLS = ("dma_queue_full", "lw_busy", "mm_busy", "vec_busy", "weights_not_loaded",
-          "weight_buffer_in_use", "sync", "halt")
+from chipkit.isa import row_bytes
+from chipkit.models.core_golden import CoreState, ProgramError, _Exec
+from chipkit.timing import DMA_QUEUE
 
 
 @dataclass
@@ -76,8 +37,8 @@ def _rows(mem, first, count):
 def footprint(instr: isa.Instr, state: CoreState) -> tuple[set, set]:
     """(reads, writes) of an instruction as {(memory, row)}; weight buffers are ("w", buf)."""
     a, op, L = instr.args, instr.op.mnemonic, state.cfg.lanes
-    if op in ("dma.ld", "dma.st"):
-        mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
+    if instr.op.unit == "dma":
+        mem = isa.memory(a["mem"]).name
         rows = _rows(mem, a["row"], a["rows"])
         return (rows, set()) if op == "dma.st" else (set(), rows)
     if op == "lw":
@@ -86,17 +47,17 @@ def footprint(instr: isa.Instr, state: CoreState) -> tuple[set, set]:
         acc = _rows("acc", a["acc"], a["rows"])
         reads = _rows("sram", a["a"], a["rows"]) | {("w", a["buf"])}
         return reads | (acc if a["accumulate"] else set()), acc
-    if op.startswith("v") and op != "vshape":
+    if instr.op.src_mem is not None:  # the vector unit's datapath ops
         rows, chunks, cstride = state.shape
         def shaped(mem, base, r=rows, c=chunks, s=cstride):
             return {(mem, base + i + j * s) for i in range(r) for j in range(c)}
-        src_mem = "acc" if op in ("vrq", "vadd", "vsoftmax") else "sram"
-        reads = shaped(src_mem, a["src"])
-        if op == "vadd":
+        reads = shaped(instr.op.src_mem, a["src"])
+        if "src2" in a:
             reads |= shaped("sram", a["src2"])
-        if op in ("vrq", "vadd", "vsoftmax"):
-            reads |= (_rows("scale", a["p"], chunks) if op == "vrq" and a["perchannel"]
-                      else {("param", a["p"])})
+        if "scale" in instr.op.reads and a["perchannel"]:
+            reads |= _rows("scale", a["p"], chunks)
+        elif "param" in instr.op.reads:
+            reads |= {("param", a["p"])}
         if op == "vgelu":
             reads |= _rows("lut", 0, state.cfg.lut_rows)
         if op == "vtrans":
@@ -121,8 +82,7 @@ class FastCore:
 
     def __init__(self, cfg: CoreConfig, program, dram=None):
         self.cfg = cfg
-        self.words = (isa.assemble(program) if isinstance(program, str)
-                      else [int(w) for w in program])
+        self.words = isa.program_words(program)
         self.state = CoreState.fresh(cfg, dram)
         self.cycle, self.pc = 0, 0
         self.dma: list[Job] = []  # in order; the head is running
@@ -133,8 +93,7 @@ class FastCore:
         self.w_ready = [0, 0]  # cycle from which each weight buffer is loaded (-1: never)
         self.w_loaded = [False, False]
         self.timeline: list[Job] = []
-        self.counters = {"cycles": 0, "instructions": 0, "array_busy": 0, "dma_bytes": 0,
-                         "macs": 0, **{f"stall_{s}": 0 for s in STALLS}}
+        self.counters = dict.fromkeys(timing.COUNTERS, 0)
 
     # --- units ------------------------------------------------------------------------------
     def _in_flight(self) -> list[Job]:
@@ -167,19 +126,8 @@ class FastCore:
                 "vec": self.vec is None}[unit]
 
     def _duration(self, instr: isa.Instr) -> int:
-        a, op, L = instr.args, instr.op.mnemonic, self.cfg.lanes
-        if op in ("dma.ld", "dma.st"):
-            mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
-            beats = ceil(row_bytes(mem, L) / self.cfg.dma_bytes_per_cycle)
-            return self.cfg.dram_latency + a["rows"] * beats
-        if op == "lw":
-            return L
-        if op == "mm":
-            return a["rows"] + 2 * L - 2
-        if op == "vshape":
-            return 1
-        rows, chunks, _ = self.state.shape
-        return vector_cycles(op, rows, chunks, L)
+        """How long its unit takes (chipkit.timing's; a lockstep demonstration overrides it)."""
+        return timing.duration(instr, self.cfg, self.state.shape)
 
     # --- the controller -------------------------------------------------------------------
     def _blocked(self, instr: isa.Instr) -> str | None:
@@ -193,7 +141,7 @@ class FastCore:
             busy = [u for u, bit in isa.UNITS.items()
                     if a["units"] & bit and not self._unit_idle(u)]
             return "sync" if busy else None
-        if op.startswith("dma"):
+        if instr.op.unit == "dma":
             return "dma_queue_full" if len(self.dma) >= DMA_QUEUE else None
         if op == "lw":
             if self.lw is not None:
@@ -232,16 +180,16 @@ class FastCore:
             raise ProgramError(f"pc {self.pc} ({instr}): weight buffer {instr.args['buf']} was "
                                f"never loaded (lw buf={instr.args['buf']})")
         start = self.cycle + 1
-        if op.startswith("dma"):
+        if instr.op.unit == "dma":
             start = max(start, max((j.done + 1 for j in self.dma), default=start))
-        job = Job(self.pc, instr, start + self._duration(instr) - 1, reads, writes, self.cycle,
-                  start)
+        done = start + self._duration(instr) - 1
+        job = Job(self.pc, instr, done, reads, writes, self.cycle, start)
         self._check_race(job)
         self.timeline.append(job)
-        if op.startswith("dma"):
+        if instr.op.unit == "dma":
             self.dma.append(job)
             self.counters["dma_bytes"] += instr.args["rows"] * row_bytes(
-                next(k for k, (c, _) in isa.MEMORIES.items() if c == instr.args["mem"]),
+                isa.memory(instr.args["mem"]).name,
                 self.cfg.lanes)
         elif op == "lw":
             self.lw = job

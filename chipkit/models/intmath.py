@@ -1,5 +1,6 @@
 """Integer helpers of the vector unit: rounding shifts, 2^(-u/256) by a table and a shift, a
-bit-serial square root. Used by chipkit.models.vector, the golden spec of the chip's vector unit.
+bit-serial square root. Used by chipkit.models.vector_golden, the golden spec of the chip's vector
+unit.
 
 Everything here takes and returns numpy int64 arrays (or Python ints) and uses only integer
 operations; the one float step is building EXP2_LUT once, at import, from a closed formula.

@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from chipkit.config import ArrayConfig
 from chipkit.errors import ChipkitError, ConfigError
-from chipkit.models import cycles as closed
+from chipkit.models import array_cycles as closed
 from chipkit.viz import style
 
 #: a colour per dataflow, and one per phase of a fold
@@ -60,7 +60,7 @@ def _fixed(x: str, m, n, k, cfg) -> dict:
 
 def plot_cycles(results, x: str = "m", ax=None, title: str | None = None,
                 scalesim: bool = True, logy: bool = False):
-    """Simulated cycles (markers) over our closed form (solid line, chipkit.models.cycles) and
+    """Simulated cycles (markers) over our closed form (solid line, chipkit.models.array_cycles) and
     SCALE-Sim's formula (dashed), against `x`: "m", "n", "k", "rows", "cols" or "size" (R = C).
 
     results -- ArrayRuns or GemmResults that differ only in `x` (and the dataflow, or any other

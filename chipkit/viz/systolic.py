@@ -44,8 +44,8 @@ def checked_run(run):
     if not hasattr(run, "schedule") and hasattr(run, "run"):
         run = run.run
     if run is None or not hasattr(run, "schedule") or not hasattr(run, "states"):
-        raise ConfigError(f"expected an ArrayRun (chipkit.models.fast.gemm(a, b, cfg, record=True) "
-                          f"or the rtl backend's run), got {type(run).__name__}")
+        raise ConfigError(f"expected an ArrayRun (chipkit.backends.array_gemm.gemm(a, b, cfg, "
+                          f"record=True) or the rtl backend's run), got {type(run).__name__}")
     if run.states is None:
         raise ConfigError("this run has no recorded states: simulate it with record=True, e.g. "
                           "fast.gemm(a, b, cfg, record=True)")

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from ipywidgets import HTML, HBox, Image, IntSlider, Layout, VBox
 
 from chipkit.errors import ConfigError
-from chipkit.models.core_fast import STALLS, CoreRun
+from chipkit.models.core_fast import CoreRun
+from chipkit.timing import STALLS
 from chipkit.viz import style
 
 #: the lanes, top to bottom; "ctrl" is the controller (issue and stalls)

@@ -1,7 +1,7 @@
 """Figures of lesson 06, the vector unit: integer vs float curves with their error, error
 histograms in output steps, and a widget that sweeps a softmax row's scale (temperature).
 
-The functions draw what the caller computed with chipkit.models.vector; the widget calls the
+The functions draw what the caller computed with chipkit.models.vector_golden; the widget calls the
 notebook's function to recompute.
 """
 from __future__ import annotations

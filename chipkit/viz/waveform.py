@@ -1,5 +1,5 @@
 """Timing diagrams: draw a recorded Trace the way a textbook does, bits as lines and buses as
-labelled boxes. Recording lives in chipkit.trace (Bench.record), files in chipkit.vcd.
+labelled boxes. Recording lives in chipkit.flow.trace (Bench.record), files in chipkit.flow.vcd.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import MaxNLocator
 
 from chipkit.errors import ConfigError
-from chipkit.trace import Trace
+from chipkit.flow.trace import Trace
 from chipkit.viz import style
 
 RADICES = ("dec", "hex", "bin")

@@ -1,4 +1,5 @@
-"""The GEMM front door (chipkit.backends.gemm): golden, fast and the MyHDL RTL agree on values and
+"""The GEMM front door (chipkit.backends.array_gemm): golden, fast and the MyHDL RTL agree on
+values and
 cycles for random shapes, int8 extremes, both dataflows and thin arrays; its errors and limits."""
 import json
 
@@ -7,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipkit.backends import gemm as front
-from chipkit.backends.gemm import BACKENDS, GemmResult, gemm
+from chipkit.backends import array_gemm as front
+from chipkit.backends.array_gemm import BACKENDS, GemmResult, gemm
 from chipkit.config import ArrayConfig
 from chipkit.errors import ConfigError, RangeError, ShapeError
-from chipkit.models import cycles
+from chipkit.models import array_cycles
 
 dataflows = st.sampled_from(["ws", "os"])
 
@@ -31,10 +32,10 @@ def check(r: GemmResult, a, b, cfg, backend):
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     assert np.array_equal(r.product, a.astype(np.int64) @ b.astype(np.int64))
     assert r.match_golden is True
-    assert r.cycles == cycles.gemm_cycles(m, n, k, cfg)
+    assert r.cycles == array_cycles.gemm_cycles(m, n, k, cfg)
     assert r.macs == m * n * k
-    assert r.folds == cycles.folds(m, n, k, cfg)
-    assert r.scalesim_cycles == cycles.scalesim_cycles(m, n, k, cfg)
+    assert r.folds == array_cycles.folds(m, n, k, cfg)
+    assert r.scalesim_cycles == array_cycles.scalesim_cycles(m, n, k, cfg)
     assert r.utilization == pytest.approx(m * n * k / (cfg.pes * r.cycles))
     assert (r.backend, r.dataflow, r.array) == (backend, cfg.dataflow, cfg.name)
 
@@ -126,8 +127,9 @@ def test_bad_operands(a, b, error, match, backend):
 def test_rtl_refuses_a_long_simulation_and_points_to_fast(monkeypatch):
     a, b = np.ones((64, 64), np.int8), np.ones((64, 64), np.int8)
     cfg = ArrayConfig(8, 8)
-    assert cycles.gemm_cycles(64, 64, 64, cfg) * cfg.pes <= front.RTL_MAX_PE_CYCLES  # allowed ...
-    monkeypatch.setattr(front, "RTL_MAX_PE_CYCLES", cycles.gemm_cycles(64, 64, 64, cfg) * 63)
+    # allowed ...
+    assert array_cycles.gemm_cycles(64, 64, 64, cfg) * cfg.pes <= front.RTL_MAX_PE_CYCLES
+    monkeypatch.setattr(front, "RTL_MAX_PE_CYCLES", array_cycles.gemm_cycles(64, 64, 64, cfg) * 63)
     with pytest.raises(ConfigError, match="5,504 cycles of the 8x8 array .* use --backend fast"):
         gemm(a, b, cfg, "rtl")  # ... until the budget is one cycle short
 

@@ -8,15 +8,15 @@ from hypothesis import strategies as st
 
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import ArrayConfig, CoreConfig
-from chipkit.models import core, core_fast, golden
-from chipkit.models.cycles import scalesim_cycles
+from chipkit.models import array_golden, core_fast, core_golden
+from chipkit.models.array_cycles import scalesim_cycles
 
 
 def run_both(a, b, cfg):
     g = compile_gemm(a, b, cfg)
-    slow = core.run(g.words, cfg, g.dram)
+    slow = core_golden.run(g.words, cfg, g.dram)
     fast = core_fast.run(g.words, cfg, g.dram)  # refuses the program if two units race
-    want = golden.gemm(a, b)
+    want = array_golden.gemm(a, b)
     np.testing.assert_array_equal(g.read_c(slow.dram), want)
     np.testing.assert_array_equal(g.read_c(fast.state.dram), want)
     np.testing.assert_array_equal(fast.state.dram, slow.dram)

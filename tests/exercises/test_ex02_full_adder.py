@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
+from chipkit.flow.sim import Bench
 from chipkit.grading.checks import count_instances, processes, sub_blocks
 from chipkit.models.arith import add
-from chipkit.sim import Bench
 
 BIT = bool(0)
 COMBOS = np.array(list(itertools.product((0, 1), repeat=3)))  # rows (a, b, cin)

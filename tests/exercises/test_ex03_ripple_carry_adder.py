@@ -5,10 +5,10 @@ Random and edge-case sums at widths 1, 4, 8 against chipkit.models.arith.add; `w
 import numpy as np
 import pytest
 
+from chipkit.flow.sim import Bench, int_template
 from chipkit.grading.checks import count_instances
 from chipkit.hdl.adders import full_adder
 from chipkit.models.arith import add
-from chipkit.sim import Bench, int_template
 
 
 def bench(mod, width):

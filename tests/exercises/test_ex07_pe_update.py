@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
 from chipkit.grading.checks import GRADED
-from chipkit.models.fast import FastArray
+from chipkit.models.array_fast import FastArray
 from chipkit.numerics import INT32_MAX, INT32_MIN, wrap32
 
 int8 = st.integers(-128, 127)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
 from chipkit.grading.checks import GRADED
-from chipkit.models import fast, schedule
+from chipkit.models import array_fast, array_schedule
 
 
 def skewed(mod, a, rows):
@@ -44,7 +44,7 @@ def folds(draw):
 @given(folds())
 def test_skew_is_what_the_fast_model_feeds_its_left_column(mod, fold):
     rows, cols, a, b = fold
-    run = fast.gemm(a, b, ArrayConfig(rows, cols, "ws"), record=True)
+    run = array_fast.gemm(a, b, ArrayConfig(rows, cols, "ws"), record=True)
     m = len(a)
     # after the edge of step s, PE (i, 0) holds the activation it multiplied at step s; the rows
     # of A start entering after the `rows` weight-load steps
@@ -64,7 +64,7 @@ def test_active_steps_match_the_schedule(mod):
             for m in (1, 2, 5, 9):
                 cfg = ArrayConfig(rows, cols, "ws")
                 ones = np.ones((m, rows), np.int64), np.ones((rows, cols), np.int64)
-                live = schedule.build(*ones, cfg).active()[0]  # [T, R, C]
+                live = array_schedule.build(*ones, cfg).active()[0]  # [T, R, C]
                 for i in range(rows):
                     for j in range(cols):
                         steps = np.flatnonzero(live[:, i, j])

@@ -1,6 +1,7 @@
 """Graded: exercise 9, the cycle count of a GEMM on the array (solutions/ex09_cycle_formula.py).
 
-Against chipkit.models.cycles on many shapes, and against the fast model's last output on a few.
+Against chipkit.models.array_cycles on many shapes, and against the fast model's last output on a
+few.
 """
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
 from chipkit.grading.checks import GRADED
-from chipkit.models import cycles, fast
+from chipkit.models import array_cycles, array_fast
 
 dims = st.integers(1, 300)
 sides = st.integers(1, 64)
@@ -26,7 +27,7 @@ SMALL = [(8, 8, 8, 4, 4), (5, 7, 9, 4, 4), (1, 1, 1, 1, 1), (3, 8, 2, 2, 3), (6,
 @example(64, 64, 64, 8, 8, "os")
 @example(1, 1, 1, 1, 1, "os")
 def test_matches_the_closed_form(mod, m, n, k, rows, cols, dataflow):
-    want = cycles.gemm_cycles(m, n, k, ArrayConfig(rows, cols, dataflow))
+    want = array_cycles.gemm_cycles(m, n, k, ArrayConfig(rows, cols, dataflow))
     got = mod.gemm_cycles(m, n, k, rows, cols, dataflow)
     assert got == want, (f"gemm_cycles(m={m}, n={n}, k={k}, rows={rows}, cols={cols}, "
                          f"{dataflow!r}) should be {want}, got {got}")
@@ -38,7 +39,7 @@ def test_matches_the_fast_model(mod, dataflow):
     rng = np.random.default_rng(9)
     for m, n, k, rows, cols in SMALL:
         a, b = rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n))
-        run = fast.gemm(a, b, ArrayConfig(rows, cols, dataflow))
+        run = array_fast.gemm(a, b, ArrayConfig(rows, cols, dataflow))
         folds, last = len(run.c_valid), int(np.flatnonzero(run.c_valid[0])[-1])
         measured = folds * (last + 1)  # every fold ends with its last output
         got = mod.gemm_cycles(m, n, k, rows, cols, dataflow)
@@ -53,7 +54,7 @@ def test_matches_the_fast_model(mod, dataflow):
 @given(dims, dims, dims, sides, sides, dataflows)
 def test_utilization(mod, m, n, k, rows, cols, dataflow):
     cfg = ArrayConfig(rows, cols, dataflow)
-    want = cycles.utilization(m, n, k, cfg, cycles.gemm_cycles(m, n, k, cfg))
+    want = array_cycles.utilization(m, n, k, cfg, array_cycles.gemm_cycles(m, n, k, cfg))
     got = mod.utilization(m, n, k, rows, cols, dataflow)
     assert got == pytest.approx(want, rel=1e-9), (
         f"utilization(m={m}, n={n}, k={k}, rows={rows}, cols={cols}, {dataflow!r}) should be "

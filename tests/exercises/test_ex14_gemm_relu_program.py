@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from chipkit import numerics as nx
 from chipkit.config import CoreConfig
 from chipkit.grading.checks import GRADED, NO_SHRINK
-from chipkit.models import core, core_fast, vector
-from chipkit.models.core import ProgramError, pack_rows
+from chipkit.models import core_fast, core_golden, vector_golden
+from chipkit.models.core_golden import ProgramError, pack_rows
 
 
 def layer(m, k, n, lanes, seed, scale=0.004):
@@ -32,7 +32,7 @@ def layer(m, k, n, lanes, seed, scale=0.004):
     dram[a_addr:a_addr + m * lanes] = a.astype(np.int8).view(np.uint8).ravel()
     dram[b_addr:b_addr + lanes * lanes] = b.astype(np.int8).view(np.uint8).ravel()
     dram[param_addr:param_addr + 8] = pack_rows("param", np.array([[m1, s1, 0, 0]]), lanes)[0]
-    want = np.maximum(vector.requantize(a @ b, m1, s1), 0)
+    want = np.maximum(vector_golden.requantize(a @ b, m1, s1), 0)
     return dram, (a_addr, b_addr, param_addr, c_addr), want
 
 
@@ -41,7 +41,7 @@ def check(mod, m, k, n, lanes, seed, fast=True):
     text = mod.gemm_relu_program(m, lanes, *addrs)
     assert isinstance(text, str), f"gemm_relu_program should return text, got {type(text)}"
     cfg = CoreConfig(lanes=lanes, dram_bytes=1 << 14)
-    runs = [("golden model", lambda: core.run(text, cfg, dram).dram)]
+    runs = [("golden model", lambda: core_golden.run(text, cfg, dram).dram)]
     if fast:
         runs.append(("cycle model", lambda: core_fast.run(text, cfg, dram).state.dram))
     c_addr = addrs[3]

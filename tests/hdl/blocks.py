@@ -6,12 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 from myhdl import intbv  # noqa: F401  (templates come from int_template)
 
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl.adders import full_adder, half_adder, kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.gates import GATES
 from chipkit.hdl.mac import mac
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
 from chipkit.models import arith
-from chipkit.sim import Bench, int_template
 
 
 @dataclass
@@ -145,19 +145,19 @@ def check_array_run(cfg, simulate, a, b):
     """Run A @ B on the converted array `cfg` through `simulate(bench, vectors)` (Icarus, GHDL or
     Verilator): all folds in one run after a reset step. c_out and c_valid must equal the fast
     model's at every step, and the rows collected from them numpy's product."""
-    from chipkit.backends import rtl
+    from chipkit.backends import array_rtl
     from chipkit.hdl.array import array_bench
-    from chipkit.models import fast, golden
-    from chipkit.models.schedule import build, collect
+    from chipkit.models import array_fast, array_golden
+    from chipkit.models.array_schedule import build, collect
 
     s = build(a, b, cfg)
-    vec = rtl.vectors(s)
+    vec = array_rtl.vectors(s)
     assert len(vec["reset"]) == s.cycles + 1 and vec["reset"][0] == 1
     got = simulate(array_bench(cfg), vec)
-    c_out = rtl.unpack_lanes(got["c_out"][1:], cfg.cols).reshape(s.folds, s.steps, cfg.cols)
+    c_out = array_rtl.unpack_lanes(got["c_out"][1:], cfg.cols).reshape(s.folds, s.steps, cfg.cols)
     c_valid = got["c_valid"][1:].reshape(s.folds, s.steps)
-    want = fast.run(s)
+    want = array_fast.run(s)
     np.testing.assert_array_equal(c_valid, want.c_valid)
     np.testing.assert_array_equal(c_out, want.c_out)
-    np.testing.assert_array_equal(collect(s, c_out, c_valid), golden.gemm(a, b))
+    np.testing.assert_array_equal(collect(s, c_out, c_valid), array_golden.gemm(a, b))
     return got

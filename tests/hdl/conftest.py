@@ -2,7 +2,7 @@
 file."""
 import pytest
 
-from chipkit.convert import convert
+from chipkit.flow.convert import convert
 
 
 @pytest.fixture(scope="session")

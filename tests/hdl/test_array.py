@@ -9,15 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from myhdl import ResetSignal, Signal, intbv
 
-from chipkit.backends import rtl
+from chipkit.backends import array_rtl
 from chipkit.config import ArrayConfig
-from chipkit.convert import convert, lint_verilog
 from chipkit.errors import ChipkitError
+from chipkit.flow.convert import convert, lint_verilog
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.resim_vhdl import run_ghdl
 from chipkit.hdl.array import array_bench, os_array, ws_array
-from chipkit.models import fast, golden
-from chipkit.models.schedule import build
-from chipkit.resim import run_iverilog
-from chipkit.resim_vhdl import run_ghdl
+from chipkit.models import array_fast, array_golden
+from chipkit.models.array_schedule import build
 
 SHAPES = [(1, 1), (2, 3), (3, 2), (4, 4)]
 
@@ -35,13 +35,13 @@ def operands(rng, m, k, n, extreme=0.3):
 def check_equal_runs(a, b, cfg):
     """RTL and fast model: same product (numpy's), outputs and every register at every step."""
     s = build(a, b, cfg)
-    got, want = rtl.run(s, record=True), fast.run(s, record=True)
+    got, want = array_rtl.run(s, record=True), array_fast.run(s, record=True)
     label = f"{cfg.name} {cfg.dataflow}, A {a.shape}, B {b.shape}"
     assert got.cycles == want.cycles == s.folds * s.steps
     for name in ("c_out", "c_valid"):
         bad = np.argwhere(getattr(got, name) != getattr(want, name))
         assert bad.size == 0, f"{label}: {name} differs first at (fold, step) {bad[0][:2]}"
-    assert set(got.states) == set(want.states) == set(fast.STATE[cfg.dataflow])
+    assert set(got.states) == set(want.states) == set(array_fast.STATE[cfg.dataflow])
     for name, w in want.states.items():
         g = got.states[name]
         assert g.shape == w.shape, f"{label}: register {name} shape {g.shape}, fast {w.shape}"
@@ -49,7 +49,7 @@ def check_equal_runs(a, b, cfg):
         assert bad.size == 0, (f"{label}: register {name} differs first at (fold, step, index) "
                                f"{tuple(bad[0])}: RTL {g[tuple(bad[0])]}, fast {w[tuple(bad[0])]}")
     np.testing.assert_array_equal(got.product, want.product)
-    np.testing.assert_array_equal(got.product, golden.gemm(a, b))
+    np.testing.assert_array_equal(got.product, array_golden.gemm(a, b))
 
 
 @settings(max_examples=30)
@@ -82,7 +82,7 @@ def test_weights_carry_over_between_folds():
     """WS fold f starts with fold f-1's weights in the PEs: the RTL never resets between folds."""
     a, b = operands(np.random.default_rng(1), 3, 4, 4)
     s = build(a, b, ArrayConfig(2, 2, "ws"))
-    run = rtl.run(s, record=True)
+    run = array_rtl.run(s, record=True)
     assert s.folds == 4
     for f in range(1, s.folds):  # right before fold f loads, the PEs hold fold f-1's tile
         np.testing.assert_array_equal(run.states["w"][f - 1, -1], s.w_before[f])

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from blocks import CASES, adder_case, mac_case, multiplier_case
 
-from chipkit.check import compare
-from chipkit.convert import lint_verilog
+from chipkit.flow.check import compare
+from chipkit.flow.convert import lint_verilog
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.resim_vhdl import run_ghdl
 from chipkit.hdl.adders import kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
-from chipkit.resim import run_iverilog
-from chipkit.resim_vhdl import run_ghdl
 
 pytestmark = pytest.mark.hdl
 

@@ -6,7 +6,7 @@ from blocks import CASES, adder_case, mac_case, multiplier_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chipkit.check import compare
+from chipkit.flow.check import compare
 from chipkit.hdl.adders import kogge_stone_adder, ripple_carry_adder
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
 from chipkit.models import arith

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from myhdl import intbv
 
-from chipkit.backends.rtl import pack_lanes, unpack_lanes
+from chipkit.backends.array_rtl import pack_lanes, unpack_lanes
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.resim_vhdl import run_ghdl
+from chipkit.flow.sim import Bench
 from chipkit.hdl.core_array import core_array
-from chipkit.resim import run_iverilog
-from chipkit.resim_vhdl import run_ghdl
-from chipkit.sim import Bench
 
 
 def bench(lanes: int) -> Bench:

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from models.programs import random_programs  # tests/models/programs.py
 
+from chipkit import isa
 from chipkit.backends import core_rtl
 from chipkit.config import CoreConfig
 from chipkit.models import core_fast
-from chipkit.models.core import ProgramError
+from chipkit.models.core_golden import ProgramError
 
 #: no shrinking: an RTL example takes a second, and the failing program is printed whole
 RTL = dict(deadline=None, suppress_health_check=list(HealthCheck),
@@ -28,7 +29,7 @@ def assert_same(rtl, fast):
 @given(random_programs(max_actions=12, actions=NO_VECTOR))
 def test_rtl_equals_fast_on_random_programs(case):
     cfg, text, dram = case
-    words = core_rtl.program_words(text)
+    words = isa.program_words(text)
     fast = core_fast.run(words, cfg, dram)
     rtl = core_rtl.run_myhdl(cfg, words, dram, vector=False)
     assert_same(rtl, fast)
@@ -38,7 +39,7 @@ def test_rtl_equals_fast_on_random_programs(case):
 @given(random_programs(max_actions=10))
 def test_rtl_with_vector_unit_equals_fast(case):
     cfg, text, dram = case
-    words = core_rtl.program_words(text)
+    words = isa.program_words(text)
     fast = core_fast.run(words, cfg, dram)
     rtl = core_rtl.run_myhdl(cfg, words, dram)
     assert_same(rtl, fast)
@@ -56,8 +57,8 @@ def _core_ports():
 @pytest.mark.parametrize("lanes", [2, 4])
 def test_core_converts_to_verilog_and_vhdl(lanes, tmp_path, verilator, ghdl):
     """The whole core converts; Verilator lints it (only width notes: the wrapping address
-    arithmetic, see chipkit.convert.lint_verilog) and GHDL analyses and elaborates the VHDL."""
-    from chipkit.convert import analyse_vhdl, fresh_names, lint_verilog
+    arithmetic, see chipkit.flow.convert.lint_verilog) and GHDL analyses and elaborates the VHDL."""
+    from chipkit.flow.convert import analyse_vhdl, fresh_names, lint_verilog
     from chipkit.hdl.core import core
 
     cfg = CoreConfig(lanes=lanes, sram_rows=64, acc_rows=32, param_rows=4, scale_rows=4,
@@ -82,7 +83,7 @@ def test_run_builds_only_the_dram_the_program_reaches():
     with pytest.raises(ProgramError, match="reads SRAM row 2"):
         core_rtl.run(text, cfg)  # the cycle model refuses it first, naming the row
     text = text.replace("rows=3", "rows=2")
-    words = core_rtl.program_words(text)
+    words = isa.program_words(text)
     assert core_rtl.dram_needed(cfg, words, np.ones(20, np.uint8)) == 1104  # 1000+100+4 -> x8
     dram = np.arange(1, 9, dtype=np.uint8)
     rtl, fast = core_rtl.run(text, cfg, dram), core_fast.run(text, cfg, dram)

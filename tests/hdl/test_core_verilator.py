@@ -3,7 +3,7 @@ the cycle model on random valid programs, vector ops included: the same memories
 same cycles and counters. A few programs through Icarus as well (chipkit.backends.core_icarus),
 on the very Verilog Verilator compiled.
 
-Builds go to the usual cache (chipkit.verilator.cache_root: $CHIPKIT_CACHE/verilator, else
+Builds go to the usual cache (chipkit.flow.verilator.cache_root: $CHIPKIT_CACHE/verilator, else
 ~/.cache/chipkit/verilator): the first session builds the three configurations below (~10 s
 each), later ones only convert (to compute the key) and find them.
 """
@@ -16,12 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models.programs import random_programs  # tests/models/programs.py
 
-from chipkit import tools
-from chipkit import verilator as vl
+from chipkit import isa
 from chipkit.backends import core_icarus, core_rtl
 from chipkit.backends import core_verilator as cv
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError, ToolMissing
+from chipkit.flow import tools
+from chipkit.flow import verilator as vl
 from chipkit.models import core_fast
 
 pytestmark = pytest.mark.hdl
@@ -75,7 +76,7 @@ def first_difference(got, want) -> str | None:
 
 
 def check(run, cfg, text, dram):
-    words = core_rtl.program_words(text)
+    words = isa.program_words(text)
     fast = core_fast.run(words, cfg, dram)
     got = run(cfg, words, dram, 20 * fast.cycles + 1000)
     diff = first_difference(got, fast)
@@ -113,7 +114,7 @@ def test_the_backend_runs_through_core_rtl(builds):
     text = "dma.ld mem=sram, row=3, dram=16000, rows=2, stride=0\nsync units=1\nhalt\n"
     dram = (np.arange(16010) % 251).astype(np.uint8)
     # it reaches byte 16003: the build's DRAM rounds up to 16 KB, SMALL's (the build above)
-    assert core_rtl.dram_needed(SMALL, core_rtl.program_words(text), dram) == 16016
+    assert core_rtl.dram_needed(SMALL, isa.program_words(text), dram) == 16016
     t0 = time.perf_counter()
     run = core_rtl.run(text, SMALL, dram, simulator="verilator")
     wall = time.perf_counter() - t0
@@ -173,6 +174,6 @@ def test_no_verilator_is_one_line_saying_how_to_install(monkeypatch):
     monkeypatch.setattr(tools, "which", lambda name: None)
     monkeypatch.setattr(cv, "_BUILDS", {})
     with pytest.raises(ToolMissing) as err:
-        cv.run_verilator(SMALL, core_rtl.program_words("halt\n"))
+        cv.run_verilator(SMALL, isa.program_words("halt\n"))
     msg = str(err.value)
     assert "\n" not in msg and "verilator is not installed" in msg and vl.INSTALL in msg

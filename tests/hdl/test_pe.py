@@ -1,18 +1,18 @@
 """Each PE of the systolic array, in MyHDL and in converted Verilog, equals a few lines of numpy
-(the rule chipkit.models.fast applies to every PE at once), on random and extreme operands."""
+(the rule chipkit.models.array_fast applies to every PE at once), on random and extreme operands."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from myhdl import ResetSignal, Signal, block, intbv, modbv
 
-from chipkit.check import compare
-from chipkit.convert import analyse_vhdl, convert, lint_verilog
 from chipkit.errors import ChipkitError
+from chipkit.flow.check import compare
+from chipkit.flow.convert import analyse_vhdl, convert, lint_verilog
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.sim import Bench, int_template
 from chipkit.hdl.pe import os_pe, ws_pe
 from chipkit.numerics import wrap32
-from chipkit.resim import run_iverilog
-from chipkit.sim import Bench, int_template
 
 I8, I32 = int_template(8, True), int_template(32, True)
 W32 = modbv(0, min=-(2**31), max=2**31)  # partial sums wrap

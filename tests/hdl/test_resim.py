@@ -5,8 +5,8 @@ import pytest
 from blocks import mac_case
 
 from chipkit.errors import SimulationError
-from chipkit.resim import run_iverilog
-from chipkit.resim_vhdl import run_ghdl
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.resim_vhdl import run_ghdl
 
 
 def unreset_vectors():

@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from vector_bench import check, duration, golden_run, packed, random_state, unpack
 
 from chipkit import isa
-from chipkit.convert import convert, lint_verilog
 from chipkit.errors import ConfigError
+from chipkit.flow.convert import convert, lint_verilog
+from chipkit.flow.resim import run_iverilog
+from chipkit.flow.resim_vhdl import run_ghdl
 from chipkit.hdl.vector_unit import harness_bench, vector_unit
-from chipkit.models.core_fast import vector_cycles
-from chipkit.models.vector import exp_multiplier
-from chipkit.resim import run_iverilog
-from chipkit.resim_vhdl import run_ghdl
+from chipkit.models.vector_golden import exp_multiplier
+from chipkit.timing import vector_cycles
 
 OPS = ("vrq", "vrq.pc", "vadd", "vrelu", "vgelu", "vmove", "vsoftmax", "vlnorm", "vtrans")
 

@@ -10,10 +10,10 @@ from myhdl import ResetSignal, Signal, StopSimulation, always, delay, instance, 
 
 from chipkit import isa
 from chipkit.config import CoreConfig
+from chipkit.flow.sim import clock_gen, run
 from chipkit.hdl.vector_unit import vector_unit
-from chipkit.models.core import CoreState, _Exec
 from chipkit.models.core_fast import FastCore
-from chipkit.sim import clock_gen, run
+from chipkit.models.core_golden import CoreState, _Exec
 
 DEPTH = 4096
 

@@ -27,13 +27,14 @@ from hypothesis import strategies as st
 
 from chipkit import isa
 from chipkit.config import CoreConfig
-from chipkit.models.core import pack_rows, row_bytes
+from chipkit.isa import row_bytes
+from chipkit.models.core_golden import pack_rows
 
 MEMS = ("sram", "acc", "param", "scale", "lut")
 ACTIONS = ("dma.ld", "mm", "lw", "gemm", "dma.st", "dma.burst", "vrq", "vadd", "vrelu", "vgelu",
            "vsoftmax", "vlnorm", "vtrans", "vmove", "vshape", "nop", "sync")
 #: vector ops that read int32 ACC rows (the others read int8 SRAM rows)
-FROM_ACC = ("vrq", "vadd", "vsoftmax")
+FROM_ACC = tuple(op for op in isa.VECTOR_OPS if isa.BY_NAME[op].src_mem == "acc")
 
 
 def _layout(cfg: CoreConfig) -> dict:
@@ -242,7 +243,7 @@ class _Gen:
             src2 = self.pick_base("sram")
             reads += self.shaped("sram", src2)
             args["src2"] = src2
-        if op in ("vrq", "vadd", "vsoftmax"):
+        if {"param", "scale"} & set(isa.BY_NAME[op].reads):
             per = op == "vrq" and self.draw(st.booleans())
             if per:
                 if chunks > self.cfg.scale_rows:

@@ -9,7 +9,7 @@ from chipkit import isa
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
 from chipkit.errors import ChipkitError, ConfigError
-from chipkit.models import core, golden, vector
+from chipkit.models import array_golden, core_golden, vector_golden
 
 
 @settings(max_examples=40)
@@ -20,8 +20,8 @@ def test_compiled_gemm_equals_numpy(lanes, m, k, n, extreme, seed):
     a = rng.choice([-128, 127], (m, k)) if extreme else rng.integers(-128, 128, (m, k))
     b = rng.choice([-128, 127], (k, n)) if extreme else rng.integers(-128, 128, (k, n))
     g = compile_gemm(a, b, CoreConfig(lanes=lanes))
-    state = core.run(g.words, g.cfg, g.dram)
-    np.testing.assert_array_equal(g.read_c(state.dram), golden.gemm(a, b))
+    state = core_golden.run(g.words, g.cfg, g.dram)
+    np.testing.assert_array_equal(g.read_c(state.dram), array_golden.gemm(a, b))
     kt, nt = -(-k // lanes), -(-n // lanes)
     assert state.counters["macs"] == m * kt * nt * lanes * lanes  # padded tiles are computed
     assert state.halted
@@ -33,7 +33,7 @@ def test_gemm_in_chunks_when_a_does_not_fit():
     a, b = rng.integers(-128, 128, (100, 8)), rng.integers(-128, 128, (8, 8))
     g = compile_gemm(a, b, cfg)
     assert sum(i.op.mnemonic == "dma.st" for i in g.instructions) > 2
-    np.testing.assert_array_equal(g.read_c(core.run(g.words, cfg, g.dram).dram), a @ b)
+    np.testing.assert_array_equal(g.read_c(core_golden.run(g.words, cfg, g.dram).dram), a @ b)
 
 
 def test_gemm_that_cannot_fit_says_what_to_change():
@@ -50,9 +50,9 @@ def test_dram_row_layouts_round_trip(mem):
               "scale": ((5, lanes, 2), 0, 256)}
     shape, lo, hi = shapes[mem]
     rows = rng.integers(lo, hi, shape)
-    raw = core.pack_rows(mem, rows, lanes)
-    assert raw.shape == (5, core.row_bytes(mem, lanes)) and raw.dtype == np.uint8
-    np.testing.assert_array_equal(core.unpack_rows(mem, raw, lanes), rows)
+    raw = core_golden.pack_rows(mem, rows, lanes)
+    assert raw.shape == (5, isa.row_bytes(mem, lanes)) and raw.dtype == np.uint8
+    np.testing.assert_array_equal(core_golden.unpack_rows(mem, raw, lanes), rows)
 
 
 def vector_program(op_lines, lanes=4, rows=8, chunks=2):
@@ -64,8 +64,8 @@ def vector_program(op_lines, lanes=4, rows=8, chunks=2):
     s8 = rng.integers(-128, 128, (n, lanes))
     param = np.array([[3000, 16, 20000, 15]])
     lut = np.arange(-128, 128)[::-1].reshape(-1, lanes)  # any table: out = -1 - x
-    parts = [core.pack_rows("acc", acc, lanes), core.pack_rows("sram", s8, lanes),
-             core.pack_rows("param", param, lanes), core.pack_rows("lut", lut, lanes)]
+    parts = [core_golden.pack_rows("acc", acc, lanes), core_golden.pack_rows("sram", s8, lanes),
+             core_golden.pack_rows("param", param, lanes), core_golden.pack_rows("lut", lut, lanes)]
     addrs, dram, at = [], [], 0
     for p in parts:
         addrs.append(at)
@@ -84,8 +84,8 @@ def vector_program(op_lines, lanes=4, rows=8, chunks=2):
         halt
     """
     cfg = CoreConfig(lanes=lanes, sram_rows=256, acc_rows=64)
-    state = core.run(text, cfg, np.concatenate(dram))
-    out = core.unpack_rows("sram", state.dram[at:at + n * lanes].reshape(n, lanes), lanes)
+    state = core_golden.run(text, cfg, np.concatenate(dram))
+    out = core_golden.unpack_rows("sram", state.dram[at:at + n * lanes].reshape(n, lanes), lanes)
 
     def logical(block):  # chunk c of row r is at r + c * rows
         return block.reshape(chunks, rows, lanes).transpose(1, 0, 2).reshape(rows, -1)
@@ -95,13 +95,13 @@ def vector_program(op_lines, lanes=4, rows=8, chunks=2):
 
 def test_vector_instructions_follow_the_vector_golden_model():
     out, acc, _, _ = vector_program("vrq dst=100, src=0, p=0")
-    np.testing.assert_array_equal(out, vector.requantize(acc, 3000, 16))
+    np.testing.assert_array_equal(out, vector_golden.requantize(acc, 3000, 16))
     out, acc, s8, _ = vector_program("vadd dst=100, src=0, src2=0, p=0")
-    np.testing.assert_array_equal(out, vector.add(acc, s8, 3000, 16, 20000, 15))
+    np.testing.assert_array_equal(out, vector_golden.add(acc, s8, 3000, 16, 20000, 15))
     out, acc, _, _ = vector_program("vsoftmax dst=100, src=0, p=0")
-    np.testing.assert_array_equal(out, vector.softmax(acc, 3000, 16))
+    np.testing.assert_array_equal(out, vector_golden.softmax(acc, 3000, 16))
     out, _, s8, _ = vector_program("vlnorm dst=100, src=0, frac=4")
-    np.testing.assert_array_equal(out, vector.layernorm(s8, out_frac=4))
+    np.testing.assert_array_equal(out, vector_golden.layernorm(s8, out_frac=4))
     out, _, s8, lut = vector_program("vgelu dst=100, src=0")
     np.testing.assert_array_equal(out, lut[s8 + 128])
     out, _, s8, _ = vector_program("vrelu dst=100, src=0")
@@ -128,14 +128,14 @@ def test_vtrans_transposes_the_shaped_matrix():
     ("vshape rows=4\nvrelu dst=8, src=0\nhalt", r"pc 1 \(vrelu .*\): reads SRAM row 0"),
 ])
 def test_illegal_programs_name_the_pc_and_instruction(text, match):
-    with pytest.raises(core.ProgramError, match=match) as e:
-        core.run(text, CoreConfig())
+    with pytest.raises(core_golden.ProgramError, match=match) as e:
+        core_golden.run(text, CoreConfig())
     assert isinstance(e.value, ChipkitError)
 
 
 def test_unknown_opcode_names_the_pc():
-    with pytest.raises(core.ProgramError, match="pc 1: unknown opcode 63"):
-        core.run([0, 63, 1], CoreConfig())
+    with pytest.raises(core_golden.ProgramError, match="pc 1: unknown opcode 63"):
+        core_golden.run([0, 63, 1], CoreConfig())
 
 
 def test_core_config_checks_its_sizes():

@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
-from chipkit.models import core, core_fast, golden
+from chipkit.models import array_golden, core_fast, core_golden
 
 
 def check_against_golden(words, cfg, dram):
     fast = core_fast.run(words, cfg, dram)
-    slow = core.run(words, cfg, dram)
+    slow = core_golden.run(words, cfg, dram)
     np.testing.assert_array_equal(fast.state.dram, slow.dram)
     for name in slow.mems:
         np.testing.assert_array_equal(fast.state.mems[name], slow.mems[name])
@@ -35,7 +35,7 @@ def test_compiled_gemm_matches_golden_and_counts_every_cycle(lanes, m, k, n, see
     cfg = CoreConfig(lanes=lanes, dma_bytes_per_cycle=bandwidth, dram_latency=latency)
     g = compile_gemm(a, b, cfg)
     run = check_against_golden(g.words, cfg, g.dram)
-    np.testing.assert_array_equal(g.read_c(run.state.dram), golden.gemm(a, b))
+    np.testing.assert_array_equal(g.read_c(run.state.dram), array_golden.gemm(a, b))
     rows = sum(i.args["rows"] for i in g.instructions if i.op.mnemonic == "mm")
     assert run.counters["array_busy"] == rows <= run.cycles
     # the timeline: every unit instruction once, in program order, each after its issue
@@ -82,14 +82,14 @@ def test_bandwidth_and_latency_set_the_dma_time():
      r"`sync units=4`"),
 ])
 def test_races_are_refused_with_the_fix(text, match):
-    with pytest.raises(core.ProgramError, match=match):
+    with pytest.raises(core_golden.ProgramError, match=match):
         core_fast.run(text, CoreConfig(lanes=8))
 
 
 def test_missing_halt_and_unknown_opcode():
-    with pytest.raises(core.ProgramError, match="ended without halt"):
+    with pytest.raises(core_golden.ProgramError, match="ended without halt"):
         core_fast.run("nop", CoreConfig())
-    with pytest.raises(core.ProgramError, match="pc 0: unknown opcode 63"):
+    with pytest.raises(core_golden.ProgramError, match="pc 0: unknown opcode 63"):
         core_fast.run([63], CoreConfig())
 
 

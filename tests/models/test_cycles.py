@@ -1,4 +1,5 @@
-"""The closed-form cycle counts (chipkit.models.cycles) against the fast model that steps the array,
+"""The closed-form cycle counts (chipkit.models.array_cycles) against the fast model that steps the
+array,
 and against SCALE-Sim 3.0's formulas written out here from its code (../shared/NOTES.md)."""
 from math import ceil
 
@@ -8,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
-from chipkit.models import cycles, fast
+from chipkit.models import array_cycles, array_fast
 
 dims = st.integers(1, 20)
 arrays = st.builds(ArrayConfig, st.integers(1, 8), st.integers(1, 8), st.sampled_from(["ws", "os"]))
@@ -29,9 +30,9 @@ def operands(m, n, k, seed):
 @given(dims, dims, dims, arrays, st.integers(0, 2**32 - 1))
 def test_fast_model_takes_exactly_the_closed_form(m, n, k, cfg, seed):
     a, b = operands(m, n, k, seed)
-    run = fast.gemm(a, b, cfg)
-    assert run.cycles == cycles.gemm_cycles(m, n, k, cfg)
-    assert run.schedule.folds == cycles.folds(m, n, k, cfg)
+    run = array_fast.gemm(a, b, cfg)
+    assert run.cycles == array_cycles.gemm_cycles(m, n, k, cfg)
+    assert run.schedule.folds == array_cycles.folds(m, n, k, cfg)
     # the count is tight: every fold's last result leaves the array on the fold's last cycle,
     # and every result the monitor needs has come out by then
     assert run.c_valid[:, -1].all()
@@ -42,7 +43,7 @@ def test_fast_model_takes_exactly_the_closed_form(m, n, k, cfg, seed):
 
 @given(dims, dims, dims, arrays)
 def test_scalesim_formula_as_in_its_code(m, n, k, cfg):
-    assert cycles.scalesim_cycles(m, n, k, cfg) == scalesim(m, n, k, cfg.rows, cfg.cols,
+    assert array_cycles.scalesim_cycles(m, n, k, cfg) == scalesim(m, n, k, cfg.rows, cfg.cols,
                                                             cfg.dataflow)
 
 
@@ -50,7 +51,7 @@ def test_scalesim_formula_as_in_its_code(m, n, k, cfg):
 def test_ws_is_scalesim_plus_one(m, n, k, r, c):
     """Same schedule; SCALE-Sim reports the index of the last cycle, we count cycles."""
     cfg = ArrayConfig(r, c, "ws")
-    assert cycles.gemm_cycles(m, n, k, cfg) == scalesim(m, n, k, r, c, "ws") + 1
+    assert array_cycles.gemm_cycles(m, n, k, cfg) == scalesim(m, n, k, r, c, "ws") + 1
 
 
 @given(dims, dims, dims, st.integers(1, 8), st.integers(1, 8))
@@ -58,13 +59,13 @@ def test_os_is_scalesim_plus_the_drain(m, n, k, r, c):
     """We shift R finished rows out of every fold; SCALE-Sim's code does not count the drain."""
     cfg = ArrayConfig(r, c, "os")
     folds = ceil(m / r) * ceil(n / c)
-    assert cycles.gemm_cycles(m, n, k, cfg) - scalesim(m, n, k, r, c, "os") == folds * r + 1
+    assert array_cycles.gemm_cycles(m, n, k, cfg) - scalesim(m, n, k, r, c, "os") == folds * r + 1
 
 
 @given(dims, dims, dims, arrays)
 def test_utilization_is_a_share_of_the_pe_cycles(m, n, k, cfg):
-    cyc = cycles.gemm_cycles(m, n, k, cfg)
-    u = cycles.utilization(m, n, k, cfg, cyc)
+    cyc = array_cycles.gemm_cycles(m, n, k, cfg)
+    u = array_cycles.utilization(m, n, k, cfg, cyc)
     assert 0 < u <= 1
     assert u == pytest.approx(m * n * k / (cfg.rows * cfg.cols * cyc))
     assert cyc >= ceil(m * n * k / cfg.pes)  # the physical floor
@@ -72,9 +73,9 @@ def test_utilization_is_a_share_of_the_pe_cycles(m, n, k, cfg):
 
 @given(dims, dims, dims, arrays)
 def test_more_work_never_takes_fewer_cycles(m, n, k, cfg):
-    base = cycles.gemm_cycles(m, n, k, cfg)
+    base = array_cycles.gemm_cycles(m, n, k, cfg)
     for more in ((m + 1, n, k), (m, n + 1, k), (m, n, k + 1)):
-        assert cycles.gemm_cycles(*more, cfg) >= base
+        assert array_cycles.gemm_cycles(*more, cfg) >= base
 
 
 @pytest.mark.parametrize("dataflow, folds, fold, total, scale, util", [
@@ -83,11 +84,11 @@ def test_more_work_never_takes_fewer_cycles(m, n, k, cfg):
 ])
 def test_64_cubed_on_8x8(dataflow, folds, fold, total, scale, util):
     cfg = ArrayConfig(8, 8, dataflow)
-    assert cycles.folds(64, 64, 64, cfg) == folds
-    assert cycles.fold_cycles(64, 64, 64, cfg) == fold
-    assert cycles.gemm_cycles(64, 64, 64, cfg) == total
-    assert cycles.scalesim_cycles(64, 64, 64, cfg) == scale
-    assert cycles.utilization(64, 64, 64, cfg, scale) == pytest.approx(util, abs=0.005)
+    assert array_cycles.folds(64, 64, 64, cfg) == folds
+    assert array_cycles.fold_cycles(64, 64, 64, cfg) == fold
+    assert array_cycles.gemm_cycles(64, 64, 64, cfg) == total
+    assert array_cycles.scalesim_cycles(64, 64, 64, cfg) == scale
+    assert array_cycles.utilization(64, 64, 64, cfg, scale) == pytest.approx(util, abs=0.005)
 
 
 @pytest.mark.parametrize("dataflow, want", [("ws", 4 * (2 * 4 + 3 + 5 - 2)),
@@ -95,5 +96,5 @@ def test_64_cubed_on_8x8(dataflow, folds, fold, total, scale, util):
 def test_partial_tiles_count_as_whole_folds(dataflow, want):
     """M=5, N=6, K=7 on 4x3: WS tiles K x N into 2 x 2 folds, OS tiles M x N into 2 x 2."""
     cfg = ArrayConfig(4, 3, dataflow)
-    assert cycles.folds(5, 6, 7, cfg) == 4
-    assert cycles.gemm_cycles(5, 6, 7, cfg) == want
+    assert array_cycles.folds(5, 6, 7, cfg) == 4
+    assert array_cycles.gemm_cycles(5, 6, 7, cfg) == want

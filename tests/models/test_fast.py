@@ -1,4 +1,5 @@
-"""The fast cycle-exact model (chipkit.models.fast) against the golden GEMM: random shapes that do
+"""The fast cycle-exact model (chipkit.models.array_fast) against the golden GEMM: random shapes
+that do
 and do not fill the array, int8 extremes, both dataflows, square and thin arrays; its registers."""
 import numpy as np
 import pytest
@@ -7,9 +8,9 @@ from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
 from chipkit.errors import RangeError, ShapeError
-from chipkit.models import fast, golden
-from chipkit.models.fast import STATE
-from chipkit.models.schedule import build
+from chipkit.models import array_fast, array_golden
+from chipkit.models.array_fast import STATE
+from chipkit.models.array_schedule import build
 
 dims = st.integers(1, 17)
 arrays = st.builds(ArrayConfig, st.integers(1, 8), st.integers(1, 8), st.sampled_from(["ws", "os"]))
@@ -25,9 +26,9 @@ def gemms(draw, low=-128, high=127):
 @given(gemms(), arrays)
 def test_fast_equals_golden(ab, cfg):
     a, b = ab
-    run = fast.gemm(a, b, cfg)
+    run = array_fast.gemm(a, b, cfg)
     assert run.product.shape == (a.shape[0], b.shape[1])
-    assert np.array_equal(run.product, golden.gemm(a, b))
+    assert np.array_equal(run.product, array_golden.gemm(a, b))
     assert np.array_equal(run.product, a.astype(np.int64) @ b.astype(np.int64))
 
 
@@ -39,7 +40,7 @@ def test_extremes(cfg, x, y):
     """The largest products int8 makes (-128 * -128 = 16384, summed K times) come out exact."""
     m, n, k = 7, 9, 13
     a, b = np.full((m, k), x, np.int8), np.full((k, n), y, np.int8)
-    run = fast.gemm(a, b, cfg)
+    run = array_fast.gemm(a, b, cfg)
     assert (run.product == k * x * y).all()
 
 
@@ -49,7 +50,7 @@ def test_the_operands_reach_the_pes_the_schedule_says(ab, cfg):
     says so (what the dataflow animation highlights), and that happens M * N * K times."""
     a, b = ab
     a, b = np.where(a == 0, 1, a), np.where(b == 0, -1, b)
-    run = fast.gemm(a, b, cfg, record=True)
+    run = array_fast.gemm(a, b, cfg, record=True)
     st_ = run.states
     other = st_["w"] if cfg.dataflow == "ws" else st_["b"]
     used = (st_["a"] != 0) & (other != 0)
@@ -64,7 +65,7 @@ def test_ws_weights_hold_the_tile_after_loading(ab, r, c):
     """After R load steps, the PEs hold the fold's R x C tile of B (zero-padded at the edges)."""
     a, b = ab
     cfg = ArrayConfig(r, c, "ws")
-    run = fast.gemm(a, b, cfg, record=True)
+    run = array_fast.gemm(a, b, cfg, record=True)
     for f, (k0, n0) in enumerate(run.schedule.origins):
         want = np.zeros((r, c), np.int64)
         tile = b[k0:k0 + r, n0:n0 + c]
@@ -76,12 +77,12 @@ def test_ws_weights_hold_the_tile_after_loading(ab, r, c):
 @pytest.mark.parametrize("dataflow", ["ws", "os"])
 def test_recorded_states_have_one_entry_per_step(dataflow):
     cfg = ArrayConfig(3, 2, dataflow)
-    run = fast.gemm(np.ones((5, 4), np.int8), np.ones((4, 3), np.int8), cfg, record=True)
+    run = array_fast.gemm(np.ones((5, 4), np.int8), np.ones((4, 3), np.int8), cfg, record=True)
     f, t = run.schedule.folds, run.schedule.steps
     assert set(run.states) == set(STATE[dataflow])
     for name, v in run.states.items():
         assert v.shape[:2] == (f, t), name
-    assert fast.gemm(np.ones((5, 4), int), np.ones((4, 3), int), cfg).states is None
+    assert array_fast.gemm(np.ones((5, 4), int), np.ones((4, 3), int), cfg).states is None
 
 
 def test_folds_run_together_but_independently():
@@ -89,10 +90,10 @@ def test_folds_run_together_but_independently():
     rng = np.random.default_rng(7)
     a, b = rng.integers(-128, 128, (6, 10)), rng.integers(-128, 128, (10, 7))
     cfg = ArrayConfig(3, 4, "ws")
-    whole = fast.gemm(a, b, cfg)
+    whole = array_fast.gemm(a, b, cfg)
     s = build(a, b, cfg)
     for f in range(s.folds):
-        one = fast.FastArray(cfg, 1, s.w_before[f:f + 1])
+        one = array_fast.FastArray(cfg, 1, s.w_before[f:f + 1])
         for step in range(s.steps):
             inp = {k: int(v[step]) for k, v in s.control.items()}
             inp.update({k: v[f:f + 1, step] for k, v in s.data.items()})
@@ -109,4 +110,4 @@ def test_folds_run_together_but_independently():
 ])
 def test_bad_operands(a, b, error, match):
     with pytest.raises(error, match=match):
-        fast.gemm(a, b, ArrayConfig(2, 2))
+        array_fast.gemm(a, b, ArrayConfig(2, 2))

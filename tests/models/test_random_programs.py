@@ -8,12 +8,12 @@ from hypothesis import Phase, assume, find, given, settings
 from programs import random_programs
 
 from chipkit import isa
-from chipkit.models import core, core_fast
-from chipkit.models.core import ProgramError
+from chipkit.models import core_fast, core_golden
+from chipkit.models.core_golden import ProgramError
 
 
 def check_same(text, cfg, dram):
-    slow = core.run(text, cfg, dram)
+    slow = core_golden.run(text, cfg, dram)
     fast = core_fast.run(text, cfg, dram)
     assert slow.halted and fast.state.halted
     np.testing.assert_array_equal(fast.state.dram, slow.dram)

@@ -1,4 +1,4 @@
-"""The vector unit's golden spec (chipkit.models.vector, chipkit.models.intmath): exact parts
+"""The vector unit's golden spec (chipkit.models.vector_golden, chipkit.models.intmath): exact parts
 against Python integers, approximate parts by measured error against float, bad input by message."""
 import math
 
@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from chipkit import numerics as nx
 from chipkit.errors import ConfigError, RangeError, ShapeError
 from chipkit.models import intmath as im
-from chipkit.models import vector as V
+from chipkit.models import vector_golden as V
 
 rng = np.random.default_rng(6)
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=9)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import record  # tests/pinned/record.py
 
-from chipkit import tools
 from chipkit.backends import core_rtl
-from chipkit.models import core, core_fast
+from chipkit.flow import tools
+from chipkit.models import core_fast, core_golden
 
 SPEC = record.load()
 CASES = {case["name"]: (case, cfg, words, dram)
@@ -31,7 +31,7 @@ def test_inputs_are_as_recorded(name):
 @pytest.mark.parametrize("name", CASES)
 def test_golden(name):
     case, cfg, words, dram = CASES[name]
-    state = core.run(words, cfg, dram)
+    state = core_golden.run(words, cfg, dram)
     got = {m: record.digest(state.mems[m]) for m in record.MEMS}
     assert got == case["expect"]["mems"]
     assert record.digest(state.dram) == case["expect"]["dram"]

@@ -12,10 +12,10 @@ from myhdl import Signal
 
 from chipkit import numerics as nx
 from chipkit.errors import ConfigError, ShapeError
+from chipkit.flow.netlist import Netlist
+from chipkit.flow.sim import int_template
 from chipkit.hdl.adders import kogge_stone_adder, ripple_carry_adder
 from chipkit.models import arith
-from chipkit.netlist import Netlist
-from chipkit.sim import int_template
 from chipkit.viz import adders as va
 
 matplotlib.use("Agg")

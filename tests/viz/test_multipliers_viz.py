@@ -9,9 +9,9 @@ from myhdl import Signal
 
 from chipkit import numerics as nx
 from chipkit.errors import ConfigError
+from chipkit.flow.netlist import Netlist
+from chipkit.flow.sim import int_template
 from chipkit.hdl.multipliers import array_multiplier, baugh_wooley_multiplier
-from chipkit.netlist import Netlist
-from chipkit.sim import int_template
 from chipkit.viz import multipliers as vm
 
 matplotlib.use("Agg")

@@ -6,8 +6,8 @@ import pytest
 
 from chipkit.config import ArrayConfig
 from chipkit.errors import ChipkitError, ConfigError
-from chipkit.models import cycles as closed
-from chipkit.models import fast
+from chipkit.models import array_cycles as closed
+from chipkit.models import array_fast
 from chipkit.viz import cycles as cv
 from chipkit.viz import systolic as sv
 
@@ -21,7 +21,7 @@ def operands(m, k, n, seed=0):
 
 def traced(rows, cols, dataflow, m=3, k=5, n=3, seed=0):
     a, b = operands(m, k, n, seed)
-    return fast.gemm(a, b, ArrayConfig(rows, cols, dataflow), record=True)
+    return array_fast.gemm(a, b, ArrayConfig(rows, cols, dataflow), record=True)
 
 
 def by_gid(fig, prefix=""):
@@ -99,7 +99,7 @@ def test_every_number_drawn_is_a_recorded_register(rows, cols, dataflow):
 def test_the_rows_leaving_are_the_rows_of_c():
     a, b = operands(5, 3, 3, seed=1)
     for dataflow in ("ws", "os"):
-        run = fast.gemm(a, b, ArrayConfig(3, 3, dataflow), record=True)
+        run = array_fast.gemm(a, b, ArrayConfig(3, 3, dataflow), record=True)
         for fold in range(run.schedule.folds):
             for t in range(1, run.schedule.steps + 1):
                 v = sv.step_view(run, fold, t)
@@ -120,8 +120,8 @@ def test_the_queue_shows_the_schedules_next_inputs():
 
 
 def test_a_gemm_result_and_an_rtl_run_draw_the_same():
-    pytest.importorskip("chipkit.backends.rtl")
-    from chipkit.backends.gemm import gemm
+    pytest.importorskip("chipkit.backends.array_rtl")
+    from chipkit.backends.array_gemm import gemm
 
     a, b = operands(3, 2, 2, seed=2)
     cfg = ArrayConfig(2, 2, "os")
@@ -183,7 +183,7 @@ def test_the_widget_hides_the_fold_picker_for_one_fold():
 
 def test_a_run_without_states_says_record_true():
     a, b = operands(3, 3, 3)
-    run = fast.gemm(a, b, ArrayConfig(3, 3, "ws"))
+    run = array_fast.gemm(a, b, ArrayConfig(3, 3, "ws"))
     for call in (lambda: sv.draw_step(run), lambda: sv.DataflowPlayer(run),
                  lambda: sv.plot_skew(run), lambda: sv.step_view(run)):
         with pytest.raises(ConfigError, match="record=True"):
@@ -203,7 +203,7 @@ def test_other_bad_inputs_are_chipkit_errors():
     run = traced(3, 3, "ws")
     with pytest.raises(ChipkitError, match="ArrayRun"):
         sv.draw_step(np.zeros((3, 3)))
-    broken = fast.ArrayRun(run.schedule, run.product, run.c_out, run.c_valid,
+    broken = array_fast.ArrayRun(run.schedule, run.product, run.c_out, run.c_valid,
                            {k: v for k, v in run.states.items() if k != "deskew"})
     with pytest.raises(ChipkitError, match="deskew"):
         sv.draw_step(broken)
@@ -220,7 +220,7 @@ def test_other_bad_inputs_are_chipkit_errors():
 # --- the cycle plots ---------------------------------------------------------------------------
 
 def test_cycles_plot_draws_simulated_points_over_the_closed_forms():
-    runs = [fast.gemm(*operands(m, 6, 5), ArrayConfig(4, 4, df)) for df in ("ws", "os")
+    runs = [array_fast.gemm(*operands(m, 6, 5), ArrayConfig(4, 4, df)) for df in ("ws", "os")
             for m in (1, 4, 9)]
     ax = cv.plot_cycles(runs, x="m").axes[0]
     lines = {ln.get_label(): ln for ln in ax.lines}
@@ -236,14 +236,14 @@ def test_cycles_plot_draws_simulated_points_over_the_closed_forms():
 
 
 def test_cycles_plot_over_array_size_labels_series_that_differ():
-    runs = [fast.gemm(*operands(8, 8, 8), ArrayConfig(s, s, "ws")) for s in (2, 4)]
-    runs += [fast.gemm(*operands(8, 4, 8), ArrayConfig(s, s, "ws")) for s in (2, 4)]
+    runs = [array_fast.gemm(*operands(8, 8, 8), ArrayConfig(s, s, "ws")) for s in (2, 4)]
+    runs += [array_fast.gemm(*operands(8, 4, 8), ArrayConfig(s, s, "ws")) for s in (2, 4)]
     labels = [ln.get_label() for ln in cv.plot_cycles(runs, x="size").axes[0].lines]
     assert "WS K=8: simulated" in labels and "WS K=4: simulated" in labels
 
 
 def test_utilization_map_labels_every_cell():
-    runs = [fast.gemm(*operands(8, 8, 8), ArrayConfig(r, c, "os")) for r in (2, 4)
+    runs = [array_fast.gemm(*operands(8, 8, 8), ArrayConfig(r, c, "os")) for r in (2, 4)
             for c in (2, 4, 8)]
     fig = cv.plot_utilization(runs)
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
@@ -254,7 +254,7 @@ def test_utilization_map_labels_every_cell():
 
 
 def test_the_timeline_counts_busy_pes_and_rows_leaving():
-    run = fast.gemm(*operands(3, 5, 3), ArrayConfig(3, 3, "os"))
+    run = array_fast.gemm(*operands(3, 5, 3), ArrayConfig(3, 3, "os"))
     ax = cv.plot_fold_timeline(run, marks={"SCALE-Sim code": 9}).axes[0]
     heights = [p.get_height() for p in ax.containers[0]]
     assert heights == list(run.schedule.active()[0].sum(axis=(1, 2)))
@@ -267,7 +267,7 @@ def test_the_knob_tabulates_both_dataflows_and_updates():
 
     def simulate(m, n, k, cfg):
         calls.append(cfg.dataflow)
-        return fast.gemm(*operands(m, k, n), cfg)
+        return array_fast.gemm(*operands(m, k, n), cfg)
 
     knob = cv.ArrayKnob(simulate=simulate, rows=4, cols=4, m=8, n=8, k=8)
     assert "chipkit-array-knob" in knob.widget._dom_classes

@@ -3,14 +3,14 @@ through the notebook's function when its slider moves."""
 import numpy as np
 import pytest
 
-from chipkit.models import vector
+from chipkit.models import vector_golden
 from chipkit.viz.vector import SoftmaxExplorer, plot_error_hist, plot_softmax_row
 
 
 def compute(s, scale):
-    m, sh = vector.exp_multiplier(scale)
-    return vector.softmax(np.asarray([s]), m, sh)[0], vector.softmax_float(np.asarray([s]),
-                                                                             scale)[0]
+    m, sh = vector_golden.exp_multiplier(scale)
+    row = np.asarray([s])
+    return vector_golden.softmax(row, m, sh)[0], vector_golden.softmax_float(row, scale)[0]
 
 
 def test_softmax_row_figure_shows_both_models():

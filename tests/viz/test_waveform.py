@@ -19,10 +19,10 @@ from myhdl import (
 )
 
 from chipkit.errors import ChipkitError, ConfigError, ShapeError
+from chipkit.flow.sim import HALF_PERIOD, Bench, clock_gen, int_template, run
+from chipkit.flow.trace import Recorder, Trace, watch
+from chipkit.flow.vcd import _vcd_code, read_vcd, write_vcd
 from chipkit.hdl.adders import ripple_carry_adder
-from chipkit.sim import HALF_PERIOD, Bench, clock_gen, int_template, run
-from chipkit.trace import Recorder, Trace, watch
-from chipkit.vcd import _vcd_code, read_vcd, write_vcd
 from chipkit.viz import style
 from chipkit.viz.waveform import format_value, plot_waveform
 

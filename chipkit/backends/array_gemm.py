@@ -1,13 +1,14 @@
 """The front door for a GEMM on the systolic array: one call, three backends (golden | fast | rtl),
 one GemmResult with the product, the cycles, SCALE-Sim's count beside ours, and the golden check.
 
-    from chipkit.backends.gemm import gemm
+    from chipkit.backends.array_gemm import gemm
     r = gemm(a, b, ArrayConfig.parse("4x4", "ws"), backend="fast")
     r.product, r.cycles, r.utilization, r.match_golden
 
-golden -- numpy's product, cycles from the closed form (chipkit.models.cycles); nothing simulated
-fast   -- the fast cycle-exact model (chipkit.models.fast), all folds stepped together
-rtl    -- the MyHDL RTL of the array (chipkit.backends.rtl), cycle by cycle; slow, so bounded
+golden -- numpy's product, cycles from the closed form (chipkit.models.array_cycles); nothing
+simulated
+fast   -- the fast cycle-exact model (chipkit.models.array_fast), all folds stepped together
+rtl    -- the MyHDL RTL of the array (chipkit.backends.array_rtl), cycle by cycle; slow, so bounded
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ import numpy as np
 
 from chipkit.config import ArrayConfig
 from chipkit.errors import ConfigError
-from chipkit.models import cycles as closed
-from chipkit.models import fast
-from chipkit.models import golden as golden_model
-from chipkit.models.golden import check_gemm_operands
-from chipkit.models.schedule import build
+from chipkit.models import array_cycles as closed
+from chipkit.models import array_fast
+from chipkit.models import array_golden as golden_model
+from chipkit.models.array_golden import check_gemm_operands
+from chipkit.models.array_schedule import build
 
 BACKENDS = ("golden", "fast", "rtl")
 BACKEND_NAMES = {
@@ -54,7 +55,7 @@ class GemmResult:
     macs         -- useful multiply-accumulates, M * N * K
     utilization  -- macs / (R * C * cycles)
     scalesim_cycles -- SCALE-Sim 3.0's count for the same GEMM and dataflow (its formula)
-    match_golden -- the product equals chipkit.models.golden.gemm
+    match_golden -- the product equals chipkit.models.array_golden.gemm
     run          -- the ArrayRun of fast or rtl (per-step outputs, recorded registers), else None
     seconds      -- wall-clock time of the backend's work (schedule + simulation, or the product)
     """
@@ -73,7 +74,7 @@ class GemmResult:
     scalesim_cycles: int
     match_golden: bool
     seconds: float
-    run: fast.ArrayRun | None = None
+    run: array_fast.ArrayRun | None = None
 
     def to_json(self) -> dict:
         """The numbers, as JSON-ready Python types (not the product: save it with numpy)."""
@@ -120,12 +121,12 @@ def check_budget(m: int, n: int, k: int, cfg: ArrayConfig, backend: str,
                           "smaller GEMM")
 
 
-def _simulate(backend: str, schedule, record: bool, progress) -> fast.ArrayRun:
+def _simulate(backend: str, schedule, record: bool, progress) -> array_fast.ArrayRun:
     if backend == "fast":
-        return fast.run(schedule, record)
-    from chipkit.backends import rtl  # MyHDL: imported only when asked for
+        return array_fast.run(schedule, record)
+    from chipkit.backends import array_rtl  # MyHDL: imported only when asked for
 
-    return rtl.run(schedule, record=record, progress=progress)
+    return array_rtl.run(schedule, record=record, progress=progress)
 
 
 def gemm(a, b, cfg: ArrayConfig, backend: str = "fast", record: bool = False,

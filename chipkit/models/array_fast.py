@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chipkit.config import ArrayConfig
-from chipkit.models.schedule import Schedule, build, collect
+from chipkit.models.array_schedule import Schedule, build, collect
 from chipkit.numerics import wrap32
 
 #: the registers a trace records, per dataflow, with their shapes (F = folds)

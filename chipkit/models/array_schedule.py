@@ -2,8 +2,8 @@
 fast model and the RTL share, and the monitor that turns what comes out back into C.
 
 Step t of a fold applies one set of inputs; the clock edge that ends the step updates every
-register; outputs are read right after it (chipkit.sim.Bench's timing). WS folds last
-2R + C + M - 2 steps, OS folds 2R + C + K - 2 (chipkit.models.cycles).
+register; outputs are read right after it (chipkit.flow.sim.Bench's timing). WS folds last
+2R + C + M - 2 steps, OS folds 2R + C + K - 2 (chipkit.models.array_cycles).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chipkit.config import ArrayConfig
-from chipkit.models.cycles import fold_cycles
-from chipkit.models.golden import check_gemm_operands
+from chipkit.models.array_cycles import fold_cycles
+from chipkit.models.array_golden import check_gemm_operands
 from chipkit.numerics import wrap32
 
 

@@ -1,5 +1,5 @@
 """From MyHDL to Verilog and VHDL, and the checks a converted design must pass: Verilator's lint and
-GHDL's analysis. Re-simulating the converted Verilog lives next door, in chipkit.resim.
+GHDL's analysis. Re-simulating the converted Verilog lives next door, in chipkit.flow.resim.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import myhdl._block
 import myhdl._simulator
 
 from chipkit.errors import ConfigError, SimulationError
-from chipkit.sim import Bench
-from chipkit.tools import need
+from chipkit.flow.sim import Bench
+from chipkit.flow.tools import need
 
 #: Verilator warnings MyHDL's converter triggers by construction, switched off by name (never
 # -Wno-fatal):

@@ -1,7 +1,7 @@
 """Re-simulate converted Verilog with Icarus Verilog on the same vectors as the MyHDL simulation.
 
 A generated testbench reads each input's vectors with $readmemh, applies them with the Bench's
-timing (chipkit.sim), and writes every output in hex; we read them back as signed or unsigned
+timing (chipkit.flow.sim), and writes every output in hex; we read them back as signed or unsigned
 integers.
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from chipkit.convert import convert
 from chipkit.errors import SimulationError
+from chipkit.flow.convert import convert
+from chipkit.flow.sim import HALF_PERIOD, Bench, port_dtype, port_signed, port_width
+from chipkit.flow.tools import need
 from chipkit.numerics import from_twos, to_twos, wrap_unsigned
-from chipkit.sim import HALF_PERIOD, Bench, port_dtype, port_signed, port_width
-from chipkit.tools import need
 
 
 def _decl(kind: str, name: str, width: int) -> str:
@@ -50,7 +50,7 @@ def testbench(bench: Bench, n: int) -> str:
 def run_iverilog(bench: Bench, vectors: dict, vfile: str | Path | None = None) -> dict:
     """Simulate `bench`'s converted Verilog in Icarus on `vectors`; return {output: int64 array}.
 
-    `vfile` is the converted module (from chipkit.convert.convert); when None, the bench is
+    `vfile` is the converted module (from chipkit.flow.convert.convert); when None, the bench is
     converted afresh into a temporary folder."""
     iverilog = need("iverilog")
     vvp = str(Path(iverilog).with_name("vvp"))

@@ -1,7 +1,7 @@
 """Re-simulate converted VHDL with GHDL on the same vectors as the MyHDL simulation.
 
 A generated VHDL-2008 testbench reads one line of binary input values per step from a text file,
-applies them with the Bench's timing (chipkit.sim), and writes every output in binary.
+applies them with the Bench's timing (chipkit.flow.sim), and writes every output in binary.
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from chipkit.convert import convert
 from chipkit.errors import SimulationError
+from chipkit.flow.convert import convert
+from chipkit.flow.resim import decode_outputs
+from chipkit.flow.sim import HALF_PERIOD, Bench, port_signed, port_width
+from chipkit.flow.tools import need
 from chipkit.numerics import to_twos, wrap_unsigned
-from chipkit.resim import decode_outputs
-from chipkit.sim import HALF_PERIOD, Bench, port_signed, port_width
-from chipkit.tools import need
 
 
 def _vhdl_type(tpl) -> str:
@@ -80,7 +80,8 @@ def _bits(values, tpl) -> list[str]:
 
 def run_ghdl(bench: Bench, vectors: dict, vhdfile: str | Path | None = None) -> dict:
     """Simulate `bench`'s converted VHDL in GHDL on `vectors`; return {output: array}, exactly like
-    chipkit.resim.run_iverilog. `vhdfile` is the converted entity (converted afresh when None)."""
+    chipkit.flow.resim.run_iverilog. `vhdfile` is the converted entity (converted afresh when
+    None)."""
     ghdl = need("ghdl")
     vecs, n = bench.check_vectors(vectors)
     with tempfile.TemporaryDirectory(prefix="chipkit_ghdl_") as tmp:

@@ -9,12 +9,12 @@ import numpy as np
 from myhdl import StopSimulation, delay, instance
 
 from chipkit.errors import ConfigError
+from chipkit.flow.sim import clock_gen
+from chipkit.flow.sim import run as run_sim
 from chipkit.hdl.array import OPERAND_BITS, SUM_BITS, array_bench
-from chipkit.models.fast import STATE, ArrayRun
-from chipkit.models.schedule import Schedule, collect
+from chipkit.models.array_fast import STATE, ArrayRun
+from chipkit.models.array_schedule import Schedule, collect
 from chipkit.numerics import from_twos, to_twos
-from chipkit.sim import clock_gen
-from chipkit.sim import run as run_sim
 
 #: the flat-bus data ports of each dataflow, named like the schedule's data fields
 DATA_PORTS = {"ws": ("w_in", "a_in"), "os": ("a_in", "b_in")}
@@ -40,7 +40,7 @@ def unpack_lanes(words, lanes: int, bits: int = SUM_BITS) -> np.ndarray:
 
 
 def vectors(schedule: Schedule, reset_step: bool = True) -> dict:
-    """The schedule as one long sequence of port values for a chipkit.sim.Bench of the array
+    """The schedule as one long sequence of port values for a chipkit.flow.sim.Bench of the array
     (chipkit.hdl.array.array_bench): folds one after another, lanes packed into flat buses.
 
     reset_step -- prepend one step with reset=1 and zero inputs (converted Verilog registers start
@@ -72,7 +72,7 @@ def _grid(signals) -> np.ndarray:
 
 
 def _snapshot(probe: dict, dataflow: str, rows: int, cols: int) -> dict:
-    """Every register's value now, in chipkit.models.fast's layout (one fold, no F axis)."""
+    """Every register's value now, in chipkit.models.array_fast's layout (one fold, no F axis)."""
     if dataflow == "ws":
         return {"w": _grid(probe["w"]), "a": _grid(probe["a"]), "p": _grid(probe["p"]),
                 "skew": _lines(probe["skew"], rows), "deskew": _lines(probe["deskew"], cols),
@@ -85,7 +85,8 @@ def _snapshot(probe: dict, dataflow: str, rows: int, cols: int) -> dict:
 
 def run(schedule: Schedule, record: bool = False,
         progress: Callable[[int, int], None] | None = None) -> ArrayRun:
-    """Run `schedule` on the MyHDL array; the product comes from chipkit.models.schedule.collect,
+    """Run `schedule` on the MyHDL array; the product comes from
+    chipkit.models.array_schedule.collect,
     as in the fast model.
 
     The folds run one after another on one array from reset: fold f's steps are global steps
@@ -103,7 +104,7 @@ def run(schedule: Schedule, record: bool = False,
     if schedule.w_before is not None and np.any(schedule.w_before[0]):
         raise ConfigError("the RTL array starts from reset (all weights 0), but this schedule's "
                           "first fold expects weights already loaded (w_before[0]); start the "
-                          "schedule at its first fold (chipkit.models.schedule.build)")
+                          "schedule at its first fold (chipkit.models.array_schedule.build)")
     bench = array_bench(cfg)
     sigs = bench.signals()
     probe: dict = {}

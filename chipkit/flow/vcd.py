@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chipkit.errors import ConfigError
-from chipkit.trace import Trace, _settle
+from chipkit.flow.trace import Trace, _settle
 
 
 def _vcd_code(i: int) -> str:
