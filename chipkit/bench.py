@@ -37,6 +37,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from chipkit.backends.array_gemm import MYHDL_PE_CYCLES_PER_S
 from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import SimulationError
 from chipkit.flow import tools
@@ -46,9 +47,8 @@ from chipkit.models.array_schedule import Schedule, build
 #: (array, dataflow) pairs and the GEMM (M, N, K) `chipkit bench` measures
 CASES = (("4x4", "ws"), ("8x8", "ws"), ("4x4", "os"), ("8x8", "os"))
 GEMM = (64, 64, 64)
-#: MyHDL seconds allowed per case (a guess from ~0.15 M PE-cycles/s decides how many folds run)
+#: MyHDL seconds allowed per case (a guess from MYHDL_PE_CYCLES_PER_S decides how many folds run)
 MYHDL_SECONDS = 5.0
-MYHDL_PE_CYCLES_PER_S = 150_000
 FAST_REPEATS = 5
 #: arrays that also get a Verilator column when Verilator is installed (a build takes a few s, once)
 VERILATOR_ARRAYS = ("8x8",)

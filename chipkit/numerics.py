@@ -11,8 +11,10 @@ import numpy as np
 
 from chipkit.errors import ConfigError, RangeError, ShapeError
 
-INT8_MIN, INT8_MAX = -128, 127
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+#: the chip's two number widths: int8 operands, int32 sums and accumulators
+INT8_BITS, INT32_BITS = 8, 32
+INT8_MIN, INT8_MAX = -(1 << (INT8_BITS - 1)), (1 << (INT8_BITS - 1)) - 1
+INT32_MIN, INT32_MAX = -(1 << (INT32_BITS - 1)), (1 << (INT32_BITS - 1)) - 1
 
 #: Requantization multipliers are unsigned integers below 2**REQUANT_MULT_BITS ...
 REQUANT_MULT_BITS = 16

@@ -154,7 +154,7 @@ def test_mm_ignoring_accumulate_is_located():
     a = prog.instructions[pc].args
     halt = isa.encode(isa.make("halt"))
     # the state the mm starts from
-    before = core_golden.run(prog.words[:pc] + [halt], CFG, prog.dram)
+    before = core_golden.run(prog.words[:pc] + [halt], CFG, prog.dram).state
     acc = before.mems["acc"][a["acc"]:a["acc"] + a["rows"]]
     row, lane = (int(x) for x in np.argwhere(acc != 0)[0])  # first lane that had something
     x = before.mems["sram"][a["a"] + row]

@@ -40,10 +40,11 @@ MAX_ELEMENTS = 2**24
 #: the fast model holds every fold's inputs and outputs at once: folds x steps x (R + C) numbers
 #: (x R x C more per register when recording); beyond this it needs gigabytes
 FAST_MAX_ELEMENTS = 40_000_000
-#: MyHDL simulates about 0.2 M PE-cycles per second (../shared/NOTES.md): this is ~15 s,
-#: i.e. 200 k cycles of a 4x4 array, 50 k of an 8x8
+#: MyHDL simulates 0.15-0.2 M PE-cycles per second (measured on a laptop-class core; chipkit
+#: bench measures yours): the lower figure, for estimates that do not promise too much
+MYHDL_PE_CYCLES_PER_S = 150_000
+#: the largest RTL run gemm() starts: ~20 s, i.e. 200 k cycles of a 4x4 array, 50 k of an 8x8
 RTL_MAX_PE_CYCLES = 3_200_000
-MYHDL_PE_CYCLES_PER_S = 200_000
 
 
 @dataclass

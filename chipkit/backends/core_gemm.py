@@ -9,14 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chipkit.backends import core_run
+from chipkit.backends.core_run import BACKENDS
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import ArrayConfig, CoreConfig
 from chipkit.errors import ConfigError
 from chipkit.models import array_cycles as closed
 from chipkit.models import array_golden as golden_model
-from chipkit.models import core_fast, core_golden
-
-CORE_BACKENDS = ("golden", "fast", "rtl", "verilator")
 
 
 @dataclass
@@ -51,23 +50,13 @@ class CoreGemmResult:
 
 def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None) -> CoreGemmResult:
     """Compile A @ B for the core `cfg` and run it on `backend` (golden, fast, rtl, verilator)."""
-    if backend not in CORE_BACKENDS:
-        raise ConfigError(f"the core runs on {', '.join(CORE_BACKENDS)}, not {backend!r}")
+    if backend not in BACKENDS:
+        raise ConfigError(f"the core runs on {', '.join(BACKENDS)}, not {backend!r}")
     start = time.perf_counter()
     prog = compile_gemm(a, b, cfg)
-    if backend == "golden":
-        state, cycles, counters = core_golden.run(prog.words, cfg, prog.dram), None, {}
-        counters = dict(state.counters)
-    elif backend == "fast":
-        run = core_fast.run(prog.words, cfg, prog.dram)
-        state, cycles, counters = run.state, run.cycles, run.counters
-    else:
-        from chipkit.backends import core_rtl
-
-        sim = "myhdl" if backend == "rtl" else "verilator"
-        run = core_rtl.run(prog.words, cfg, prog.dram, simulator=sim, progress=progress)
-        state, cycles, counters = run.state, run.cycles, run.counters
-    product = prog.read_c(state.dram)
+    run = core_run.run(prog.words, cfg, prog.dram, backend, progress=progress)
+    cycles, counters = run.cycles, run.counters
+    product = prog.read_c(run.dram)
     seconds = time.perf_counter() - start
     m, k, n = prog.m, prog.k, prog.n
     macs = m * n * k

@@ -22,6 +22,7 @@ from chipkit.backends.core_verilator import IMEM_DEPTH, TOP, convert_core, read_
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow.tools import need
+from chipkit.models.core_golden import CoreRun
 
 #: the memories the testbench zeroes (the host-visible ones; MyHDL starts them at zero)
 ZEROED = ("sram", "acc", "param", "scale", "imem", "dram")
@@ -91,7 +92,7 @@ def testbench(verilog: str, n_writes: int, n_reads: int, max_cycles: int) -> str
 
 
 def run_icarus(cfg: CoreConfig, words, dram=None, vfile: str | Path | None = None,
-               max_cycles: int = 1_000_000) -> core_rtl.RtlRun:
+               max_cycles: int = 1_000_000) -> CoreRun:
     """Run a program on the converted core `cfg` in Icarus: the same fields as
     core_rtl.run_myhdl's result (`seconds`: the whole vvp run).
 
@@ -140,5 +141,5 @@ def run_icarus(cfg: CoreConfig, words, dram=None, vfile: str | Path | None = Non
                                   f"{addr} in Icarus") from None
     raw, dram_bytes, counters = core_rtl.read_all(cfg, lambda mem, addr: got[mem, addr])
     state = core_rtl.rows_to_state(cfg, raw, dram_bytes, counters)
-    return core_rtl.RtlRun(state, counters["cycles"], counters, seconds, "icarus")
+    return CoreRun(state, counters, "icarus", counters["cycles"], seconds=seconds)
 

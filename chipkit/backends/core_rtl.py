@@ -9,7 +9,6 @@ the instruction of an illegal program; the hardware itself does not police progr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from myhdl import ResetSignal, Signal, StopSimulation, instance, intbv
@@ -22,23 +21,10 @@ from chipkit.flow.sim import run as run_sim
 from chipkit.hdl.core import COUNTERS, HOST_COUNTERS, HOST_DRAM, HOST_IMEM, core, words_per_row
 from chipkit.isa import row_bytes
 from chipkit.models import core_fast
-from chipkit.models.core_golden import CoreState, unpack_rows
+from chipkit.models.core_golden import CoreRun, CoreState, unpack_rows
 
-SIMULATORS = ("myhdl", "verilator")
 #: the row memories, by ISA code
 ROW_MEMS = {name: m.code for name, m in isa.MEMORIES.items()}
-
-
-@dataclass
-class RtlRun:
-    """A finished RTL run: the final state (as chipkit.models.core_golden has it), cycles and
-    counters."""
-
-    state: CoreState
-    cycles: int
-    counters: dict
-    seconds: float  # wall time of the simulation alone (not elaboration or the model check)
-    simulator: str
 
 
 def host_writes(cfg: CoreConfig, words, dram=None) -> list[tuple[int, int, int]]:
@@ -81,7 +67,7 @@ def _lut_rows(cfg: CoreConfig, bits: int) -> list[int]:
 
 
 def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
-              vector: bool = True, on_cycle=None, progress=None, total=None) -> RtlRun:
+              vector: bool = True, on_cycle=None, progress=None, total=None) -> CoreRun:
     """Run on the MyHDL core: load through the host port, read back from the memories.
 
     on_cycle -- None, or called as on_cycle(cycle, probe) in every cycle of the program (between
@@ -135,7 +121,7 @@ def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
         raise ConfigError(f"the RTL core did not halt within {max_cycles} cycles")
     counters = result["counters"]
     state = rows_to_state(cfg, result["raw"], result["dram"], counters)
-    return RtlRun(state, counters["cycles"], counters, result["seconds"], "myhdl")
+    return CoreRun(state, counters, "rtl", counters["cycles"], seconds=result["seconds"])
 
 
 def read_all(cfg: CoreConfig, read_word) -> tuple[dict, np.ndarray, dict]:
@@ -175,7 +161,7 @@ def dram_needed(cfg: CoreConfig, words, dram=None) -> int:
     return min(cfg.dram_bytes, max(8, -(-top // 8) * 8))
 
 
-def _fitted(cfg: CoreConfig, words, dram, power_of_two: bool = False):
+def fitted(cfg: CoreConfig, words, dram, power_of_two: bool = False):
     """(the config the RTL is built with, a function putting a run's DRAM back to full size).
     power_of_two: round the DRAM up to a power of two (at least 4 KB), so that a few Verilator
     builds serve every program of a configuration."""
@@ -186,7 +172,7 @@ def _fitted(cfg: CoreConfig, words, dram, power_of_two: bool = False):
         need = min(cfg.dram_bytes, max(4096, 1 << (need - 1).bit_length()))
     full = CoreState.fresh(cfg, dram).dram
 
-    def widen(run: RtlRun) -> RtlRun:
+    def widen(run: CoreRun) -> CoreRun:
         full[:need] = run.state.dram[:need]
         run.state.cfg, run.state.dram = cfg, full
         return run
@@ -194,26 +180,19 @@ def _fitted(cfg: CoreConfig, words, dram, power_of_two: bool = False):
     return replace(cfg, dram_bytes=need), widen
 
 
-def run(program, cfg: CoreConfig, dram=None, simulator: str = "myhdl", progress=None) -> RtlRun:
-    """Run `program` (words or assembly) on the RTL core `cfg` in `simulator` (myhdl or
-    verilator), after the cycle model has checked it is a legal program.
+def run(program, cfg: CoreConfig, dram=None, progress=None) -> CoreRun:
+    """Run `program` (words or assembly) on the MyHDL core `cfg`, after the cycle model has
+    checked it is a legal program (a ProgramError names the pc and the instruction).
 
-    progress -- myhdl: called as progress(cycles_done, cycles_total) while it simulates."""
-    if simulator not in SIMULATORS:
-        raise ConfigError(f"the RTL core runs in {' or '.join(SIMULATORS)}, not {simulator!r}")
+    progress -- called as progress(cycles_done, cycles_total) while it simulates."""
     words = isa.program_words(program)
-    expect = core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
-    if simulator == "myhdl":
-        fit, widen = _fitted(cfg, words, dram)
-        return widen(run_myhdl(fit, words, dram, progress=progress, total=expect.cycles))
-    from chipkit.backends.core_verilator import run_verilator
-
-    fit, widen = _fitted(cfg, words, dram, power_of_two=True)
-    return widen(run_verilator(fit, words, dram))
+    expect = core_fast.run(words, cfg, dram)
+    fit, widen = fitted(cfg, words, dram)
+    return widen(run_myhdl(fit, words, dram, progress=progress, total=expect.cycles))
 
 
 def trace_myhdl(program, cfg: CoreConfig, dram=None):
-    """The MyHDL core's lockstep trace (chipkit.lockstep.Trace): what the hardware did, cycle by
+    """The MyHDL core's lockstep trace (chipkit.Trace): what the hardware did, cycle by
     cycle -- when the controller issued each instruction, when each unit finished each job (seen
     on the unit's own signals: the DMA's last beat, the loader's last row, the array's last
     result row written to ACC, the vector unit's busy falling), and the rows each job wrote, read
@@ -221,14 +200,14 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
 
     Which rows a job writes is the instruction's footprint (chipkit.models.core_fast.footprint);
     everything about time and values comes from the RTL."""
-    from chipkit import lockstep
     from chipkit.models.core_fast import footprint
+    from chipkit.models.core_trace import Step, Trace, dram_addresses, written
     from chipkit.timing import STALLS
 
     words = isa.program_words(program)
     core_fast.run(words, cfg, dram)  # refuse an illegal program with its pc first
     shadow = CoreState.fresh(cfg, dram)  # the rows a job wrote, filled in from the RTL
-    steps: dict[int, lockstep.Step] = {}
+    steps: dict[int, Step] = {}
     jobs: dict[int, tuple] = {}  # pc -> (instruction, footprint writes)
     dma_q, mm_q, pending = [], [], []  # DMA pcs in order; [pc, rows left]; (pc, done) to read
     unit = {"lw": None, "vec": None, "vec_busy": False}
@@ -246,9 +225,9 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
                        else int(probe_ref[mem][row].val))
                 shadow.mems[mem][row] = unpack_raw(mem, [raw], L)[0]
         if instr.op.mnemonic == "dma.st":
-            for addr in lockstep._dram_addresses(instr, L).tolist():
+            for addr in dram_addresses(instr, L).tolist():
                 shadow.dram[addr] = int(probe_ref["dram"][addr].val)
-        steps[pc].writes = lockstep.written(instr, writes, shadow)
+        steps[pc].writes = written(instr, writes, shadow)
 
     probe_ref: dict = {}
 
@@ -268,7 +247,7 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
             now = {s: int(c.val) for s, c in zip(STALLS, probe["counters"][5:])}
             stalls = {s: now[s] - seen[s] for s in STALLS if now[s] != seen[s]}
             seen.update(now)
-            steps[pc] = lockstep.Step(pc, issued=cycle, stalls=stalls)
+            steps[pc] = Step(pc, issued=cycle, stalls=stalls)
             op = instr.op.mnemonic
             if op not in ("nop", "sync", "vshape", "halt"):
                 jobs[pc] = (instr, footprint(instr, shadow)[1])
@@ -295,6 +274,6 @@ def trace_myhdl(program, cfg: CoreConfig, dram=None):
         for pc, done in pending:
             steps[pc].done = done
 
-    fit, _ = _fitted(cfg, words, dram)
+    fit, _ = fitted(cfg, words, dram)
     run = run_myhdl(fit, words, dram, on_cycle=on_cycle)
-    return lockstep.Trace("rtl", [steps[pc] for pc in sorted(steps)], dict(run.counters))
+    return Trace("rtl", [steps[pc] for pc in sorted(steps)], dict(run.counters))

@@ -31,12 +31,15 @@ from pathlib import Path
 import numpy as np
 from myhdl import ResetSignal, Signal, intbv
 
+from chipkit import isa
 from chipkit.backends import core_rtl
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow import verilator as vl
 from chipkit.flow.convert import fresh_names
 from chipkit.hdl.core import check_rtl_config, core
+from chipkit.models import core_fast
+from chipkit.models.core_golden import CoreRun
 
 #: instructions the converted core holds: one build runs any program up to this long
 IMEM_DEPTH = 4096
@@ -316,7 +319,7 @@ def simulate(built: CoreBuild, writes, reads, max_cycles: int) -> tuple[dict, fl
 
 
 def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 10_000_000,
-                  vector: bool = True, cache_dir: str | Path | None = None) -> core_rtl.RtlRun:
+                  vector: bool = True, cache_dir: str | Path | None = None) -> CoreRun:
     """Run a program (instruction words) on the core `cfg` compiled by Verilator: the same fields
     as core_rtl.run_myhdl's result; `seconds` is the harness's own clocked loop (C++ timer, from
     `start` to `halted`), not the build, the loading or the read-back."""
@@ -329,10 +332,21 @@ def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 10_000_00
 
 
 def run_built(built: CoreBuild, cfg: CoreConfig, words, dram=None,
-              max_cycles: int = 10_000_000) -> core_rtl.RtlRun:
+              max_cycles: int = 10_000_000) -> CoreRun:
     """run_verilator on an existing build of `cfg`."""
     reads = read_requests(cfg)
     got, seconds, _ = simulate(built, core_rtl.host_writes(cfg, words, dram), reads, max_cycles)
     raw, dram_bytes, counters = core_rtl.read_all(cfg, lambda mem, addr: got[mem, addr])
     state = core_rtl.rows_to_state(cfg, raw, dram_bytes, counters)
-    return core_rtl.RtlRun(state, counters["cycles"], counters, seconds, "verilator")
+    return CoreRun(state, counters, "verilator", counters["cycles"], seconds=seconds)
+
+
+def run(program, cfg: CoreConfig, dram=None) -> CoreRun:
+    """Run `program` (words or assembly) on the core `cfg` compiled by Verilator, after the cycle
+    model has checked it is a legal program. The build holds the DRAM the program reaches,
+    rounded up to a power of two (at least 4 KB), so that a few cached builds serve every
+    program of a configuration; the result has the full DRAM again."""
+    words = isa.program_words(program)
+    core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
+    fit, widen = core_rtl.fitted(cfg, words, dram, power_of_two=True)
+    return widen(run_verilator(fit, words, dram))

@@ -7,7 +7,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
 from myhdl import SignalType, block, instance, intbv, now
 
@@ -84,12 +83,6 @@ class Trace:
                      tuple(self.signed[i] for i in idx), tuple(self.changes[i] for i in idx),
                      self.end, clock)
 
-    def to_vcd(self, path, timescale: str = "1ns") -> Path:
-        """Write this trace as a VCD file (GTKWave reads it); see chipkit.flow.vcd.write_vcd."""
-        from chipkit.flow.vcd import write_vcd
-
-        return write_vcd(self, path, timescale)
-
 
 def _listing(names, most: int = 12) -> str:
     """Names for an error message: all of them, or the first `most` and how many more."""
@@ -97,7 +90,7 @@ def _listing(names, most: int = 12) -> str:
     return str(names) if len(names) <= most else f"{names[:most]} and {len(names) - most} more"
 
 
-def _settle(entries: list, t: int, value: int) -> None:
+def settle(entries: list, t: int, value: int) -> None:
     """Append a change; several changes within one time step (delta cycles) keep only the last."""
     if entries and entries[-1][0] == t:
         entries.pop()
@@ -167,7 +160,7 @@ def watch(recorder: Recorder):
         while True:  # the first pass, at t = 0, records the initial values
             t = now()
             for name, sig in items:
-                _settle(log[name], t, int(sig.val))
+                settle(log[name], t, int(sig.val))
             yield watched
 
     return monitor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chipkit.errors import ConfigError
-from chipkit.flow.trace import Trace, _settle
+from chipkit.flow.trace import Trace, settle
 
 
 def _vcd_code(i: int) -> str:
@@ -111,4 +111,4 @@ def read_vcd(path, signed=()) -> Trace:
 def _vcd_change(log, names, t, bits):
     value = int("".join("1" if b == "1" else "0" for b in bits), 2)
     for name in names:
-        _settle(log[name], t, value)
+        settle(log[name], t, value)

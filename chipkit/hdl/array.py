@@ -8,9 +8,10 @@ from chipkit.config import ArrayConfig
 from chipkit.errors import ConfigError
 from chipkit.flow.sim import Bench
 from chipkit.hdl.pe import os_pe, ws_pe
+from chipkit.numerics import INT8_BITS, INT32_BITS
 
-OPERAND_BITS = 8  # int8 operands
-SUM_BITS = 32  # int32 partial sums and accumulators
+OPERAND_BITS = INT8_BITS  # int8 operands
+SUM_BITS = INT32_BITS  # int32 partial sums and accumulators
 
 
 def _int8(kind=intbv):

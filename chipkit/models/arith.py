@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from chipkit.errors import ShapeError
-from chipkit.numerics import check_fits, check_width, saturate, wrap, wrap_unsigned
+from chipkit.numerics import INT32_BITS, check_fits, check_width, saturate, wrap, wrap_unsigned
 
-ACC_WIDTH = 32  # the MAC's accumulator
+ACC_WIDTH = INT32_BITS  # the MAC's accumulator
 OPERAND_WIDTH = 8  # the MAC's operands
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from chipkit import isa, timing
 from chipkit.config import CoreConfig
 from chipkit.isa import row_bytes
-from chipkit.models.core_golden import CoreState, ProgramError, _Exec
+from chipkit.models.core_golden import CoreRun, CoreState, ProgramError, apply
 from chipkit.timing import DMA_QUEUE
 
 
@@ -67,16 +67,6 @@ def footprint(instr: isa.Instr, state: CoreState) -> tuple[set, set]:
     return set(), set()
 
 
-@dataclass
-class CoreRun:
-    """A finished run: the final state (as the golden model has it) and the counters."""
-
-    state: CoreState
-    cycles: int
-    counters: dict
-    timeline: list  # every issued job (Job: pc, instr, issued, start, done), in program order
-
-
 class FastCore:
     """Steps the core one cycle at a time (skipping ahead while nothing can change)."""
 
@@ -118,8 +108,7 @@ class FastCore:
     def _apply(self, job: Job):
         """A finished job's effect on the state (the golden semantics; chipkit.lockstep hooks
         here to record what each instruction wrote)."""
-        _Exec.__dict__["op_" + job.instr.op.mnemonic.replace(".", "_")](
-            _Exec(self.state, job.pc, job.instr))
+        apply(self.state, job.pc, job.instr)
 
     def _unit_idle(self, unit: str) -> bool:
         return {"dma": not self.dma, "lw": self.lw is None, "mm": not self.mm,
@@ -172,7 +161,7 @@ class FastCore:
     def _issue(self, instr: isa.Instr):
         op = instr.op.mnemonic
         if op == "vshape":
-            _Exec(self.state, self.pc, instr).op_vshape()
+            apply(self.state, self.pc, instr)
         if op in ("nop", "sync", "vshape", "halt"):
             return
         reads, writes = footprint(instr, self.state)
@@ -234,7 +223,7 @@ class FastCore:
                 raise ProgramError(f"pc {self.pc}: no halt within {max_cycles} cycles")
         self.state.halted = True
         self.counters["cycles"] = self.cycle
-        return CoreRun(self.state, self.cycle, dict(self.counters), self.timeline)
+        return CoreRun(self.state, dict(self.counters), "fast", self.cycle, self.timeline)
 
 
 def run(program, cfg: CoreConfig, dram=None) -> CoreRun:

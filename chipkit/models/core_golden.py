@@ -234,6 +234,14 @@ class _Exec:
         self.scatter("sram", self.instr.args["dst"], self.gather("sram", self.instr.args["src"]))
 
 
+def apply(state: CoreState, pc: int, instr: isa.Instr) -> None:
+    """One instruction's effect on `state` (nop, sync and halt change nothing: they are about
+    time). The cycle model calls this when a unit finishes an instruction."""
+    method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
+    if method is not None:
+        method(_Exec(state, pc, instr))
+
+
 def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000):
     """Execute `program` (64-bit words, or assembly text) on a fresh core whose DRAM starts as
     `dram` (bytes; zeros beyond), one instruction after another: yields (pc, instr, state) after
@@ -252,16 +260,37 @@ def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_0
             state.halted = True
             yield pc, instr, state
             return
-        method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
-        if method is not None:  # nop and sync change nothing here: they are about time
-            method(_Exec(state, pc, instr))
+        apply(state, pc, instr)
         yield pc, instr, state
     last = isa.disassemble([words[-1]]).strip() if words else "nothing"
     raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
                        f"{last}); end it with `halt`")
 
 
-def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreState:
-    """Execute `program` on a fresh core (see execute); return the final state."""
+@dataclass
+class CoreRun:
+    """A finished run of a program on any backend (golden, fast, rtl, verilator): the final state
+    (every memory and the DRAM), the counters (chipkit.timing.COUNTERS; the golden model, which
+    has no time, only instructions, macs and dma_bytes) and, where the backend has them, the
+    cycles, every issued job (the cycle model's timeline) and the simulation's wall time."""
+
+    state: CoreState
+    counters: dict
+    backend: str = "golden"
+    cycles: int | None = None
+    timeline: list | None = None  # fast: every issued job (Job: pc, instr, issued, start, done)
+    seconds: float | None = None  # RTL backends: the simulation alone, not elaboration
+
+    @property
+    def dram(self) -> np.ndarray:
+        return self.state.dram
+
+    @property
+    def mems(self) -> dict:
+        return self.state.mems
+
+
+def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreRun:
+    """Execute `program` on a fresh core (see execute): the final state and the counters."""
     *_, (_, _, state) = execute(program, cfg, dram, max_instructions)
-    return state
+    return CoreRun(state, dict(state.counters))

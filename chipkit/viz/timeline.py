@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ipywidgets import HTML, HBox, Image, IntSlider, Layout, VBox
 
 from chipkit.errors import ConfigError
-from chipkit.models.core_fast import CoreRun
+from chipkit.models.core_golden import CoreRun
 from chipkit.timing import STALLS
 from chipkit.viz import style
 
@@ -26,9 +26,10 @@ BAR_HEIGHT = 0.62
 
 
 def _check(run) -> CoreRun:
-    if not isinstance(run, CoreRun):
-        raise ConfigError(f"plot_timeline draws a CoreRun (what chipkit.models.core_fast.run "
-                          f"returns), got {type(run).__name__}")
+    if not isinstance(run, CoreRun) or run.timeline is None:
+        raise ConfigError(f"plot_timeline draws a CoreRun with a timeline (what "
+                          f"chipkit.models.core_fast.run returns), got "
+                          f"{getattr(run, 'backend', None) or type(run).__name__}")
     return run
 
 

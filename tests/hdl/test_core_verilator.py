@@ -80,7 +80,7 @@ def check(run, cfg, text, dram):
     fast = core_fast.run(words, cfg, dram)
     got = run(cfg, words, dram, 20 * fast.cycles + 1000)
     diff = first_difference(got, fast)
-    assert diff is None, f"{got.simulator} differs from core_fast on {cfg}:\n{text}\n{diff}"
+    assert diff is None, f"{got.backend} differs from core_fast on {cfg}:\n{text}\n{diff}"
     assert got.counters == fast.counters
 
 
@@ -109,17 +109,17 @@ def test_icarus_equals_fast(builds, case):
 
 
 def test_the_backend_runs_through_core_rtl(builds):
-    """core_rtl.run(..., "verilator") checks the program with the model, then runs it here; the
+    """core_verilator.run checks the program with the model, then runs it here; the
     final state is the model's and `seconds` is the harness's loop time."""
     text = "dma.ld mem=sram, row=3, dram=16000, rows=2, stride=0\nsync units=1\nhalt\n"
     dram = (np.arange(16010) % 251).astype(np.uint8)
     # it reaches byte 16003: the build's DRAM rounds up to 16 KB, SMALL's (the build above)
     assert core_rtl.dram_needed(SMALL, isa.program_words(text), dram) == 16016
     t0 = time.perf_counter()
-    run = core_rtl.run(text, SMALL, dram, simulator="verilator")
+    run = cv.run(text, SMALL, dram)
     wall = time.perf_counter() - t0
     fast = core_fast.run(text, SMALL, dram)
-    assert run.simulator == "verilator" and first_difference(run, fast) is None
+    assert run.backend == "verilator" and first_difference(run, fast) is None
     assert run.state.mems["sram"][3:5].tolist() == dram[16000:16004].view(np.int8).reshape(
         2, 2).tolist()
     assert 0 < run.seconds < wall  # the harness's own loop, a part of the whole call

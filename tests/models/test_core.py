@@ -20,7 +20,7 @@ def test_compiled_gemm_equals_numpy(lanes, m, k, n, extreme, seed):
     a = rng.choice([-128, 127], (m, k)) if extreme else rng.integers(-128, 128, (m, k))
     b = rng.choice([-128, 127], (k, n)) if extreme else rng.integers(-128, 128, (k, n))
     g = compile_gemm(a, b, CoreConfig(lanes=lanes))
-    state = core_golden.run(g.words, g.cfg, g.dram)
+    state = core_golden.run(g.words, g.cfg, g.dram).state
     np.testing.assert_array_equal(g.read_c(state.dram), array_golden.gemm(a, b))
     kt, nt = -(-k // lanes), -(-n // lanes)
     assert state.counters["macs"] == m * kt * nt * lanes * lanes  # padded tiles are computed

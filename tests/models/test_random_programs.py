@@ -13,7 +13,7 @@ from chipkit.models.core_golden import ProgramError
 
 
 def check_same(text, cfg, dram):
-    slow = core_golden.run(text, cfg, dram)
+    slow = core_golden.run(text, cfg, dram).state
     fast = core_fast.run(text, cfg, dram)
     assert slow.halted and fast.state.halted
     np.testing.assert_array_equal(fast.state.dram, slow.dram)

@@ -71,7 +71,7 @@ def main():
     from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
     from hypothesis import strategies as st  # noqa: PLC0415
 
-    from chipkit.backends import core_rtl  # noqa: PLC0415
+    from chipkit.backends import core_run  # noqa: PLC0415
     from chipkit.models import core_fast  # noqa: PLC0415
 
     drawn = []
@@ -109,8 +109,8 @@ def main():
                               "cfg": asdict(CONFIGS[i]), "gemm": [i, m, k, n, seed]})
     for case, cfg, words, dram in cases(spec):
         fast = outcome(core_fast.run(words, cfg, dram))
-        for sim in ("myhdl", "verilator"):
-            got = outcome(core_rtl.run(words, cfg, dram, simulator=sim))
+        for sim in ("rtl", "verilator"):
+            got = outcome(core_run.run(words, cfg, dram, sim))
             assert got == fast, (case["name"], sim, got, fast)
         case["dram_in"] = digest(np.asarray(dram, np.uint8))
         case["expect"] = fast

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import record  # tests/pinned/record.py
 
-from chipkit.backends import core_rtl
+from chipkit.backends import core_run
 from chipkit.flow import tools
-from chipkit.models import core_fast, core_golden
 
 SPEC = record.load()
 CASES = {case["name"]: (case, cfg, words, dram)
@@ -31,7 +30,7 @@ def test_inputs_are_as_recorded(name):
 @pytest.mark.parametrize("name", CASES)
 def test_golden(name):
     case, cfg, words, dram = CASES[name]
-    state = core_golden.run(words, cfg, dram)
+    state = core_run.run(words, cfg, dram, "golden").state
     got = {m: record.digest(state.mems[m]) for m in record.MEMS}
     assert got == case["expect"]["mems"]
     assert record.digest(state.dram) == case["expect"]["dram"]
@@ -40,13 +39,13 @@ def test_golden(name):
 @pytest.mark.parametrize("name", CASES)
 def test_fast(name):
     case, cfg, words, dram = CASES[name]
-    assert record.outcome(core_fast.run(words, cfg, dram)) == case["expect"]
+    assert record.outcome(core_run.run(words, cfg, dram, "fast")) == case["expect"]
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_rtl(name):
     case, cfg, words, dram = CASES[name]
-    assert record.outcome(core_rtl.run(words, cfg, dram, simulator="myhdl")) == case["expect"]
+    assert record.outcome(core_run.run(words, cfg, dram, "rtl")) == case["expect"]
 
 
 @pytest.mark.hdl
@@ -57,4 +56,4 @@ def test_verilator(name):
             pytest.fail("CHIPKIT_REQUIRE_HDL=1 but verilator is not installed")
         pytest.skip("verilator not installed")
     case, cfg, words, dram = CASES[name]
-    assert record.outcome(core_rtl.run(words, cfg, dram, simulator="verilator")) == case["expect"]
+    assert record.outcome(core_run.run(words, cfg, dram, "verilator")) == case["expect"]
