@@ -80,7 +80,6 @@ class FastCore:
         self.mm: list[Job] = []  # streaming and draining
         self.mm_free = 0  # first cycle at which the mm unit can take a new instruction
         self.vec: Job | None = None
-        self.w_ready = [0, 0]  # cycle from which each weight buffer is loaded (-1: never)
         self.w_loaded = [False, False]
         self.timeline: list[Job] = []
         self.counters = dict.fromkeys(timing.COUNTERS, 0)
