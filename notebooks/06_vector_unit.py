@@ -47,7 +47,7 @@ started = time.perf_counter()
 # divide; each LayerNorm row a divide by the row length (for the variance), a square root and a
 # second divide (the reciprocal of the standard deviation). Suppose a simple vector unit does one
 # element operation per lane per cycle, and spends on each row's divides and root what the core's
-# own vector unit spends (`chipkit.models.core_fast`). Its divider and square root are radix 2 and
+# own vector unit spends (`chipkit.timing`). Its divider and square root are radix 2 and
 # restoring — one result bit per cycle, the method of section 5 — and each runs for exactly as many
 # cycles as its result can have bits:
 #
@@ -382,5 +382,5 @@ print(f"lesson ran in {time.perf_counter() - started:.1f} s")
 # | `exercises/ex12_integer_exp.py` | the exp table and `2^(−u/256)` by table and shift | `chipkit grade --only ex12` |
 #
 # **Next**: the RTL of this unit, `chipkit.hdl.vector_unit`, is held bit for bit to
-# `chipkit.models.vector_golden` and cycle for cycle to `timing.vector_cycles` inside the MyHDL core
+# `chipkit.models.vector_golden` and cycle for cycle to `chipkit.timing.vector_cycles` inside the MyHDL core
 # that lesson 05 ran; the compiler (lessons to come) puts it to work on whole layers.
