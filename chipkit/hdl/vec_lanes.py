@@ -1,20 +1,25 @@
 """The vector unit's per-lane datapaths and its reduction trees (chipkit.hdl.vector_unit puts them
 together). One `vec_lane` per lane computes, from the stage-1 registers, every op's int8 result
-and its contribution to a row reduction; the op picks one. All combinational: the unit registers
-the result (the write) or the reduction (max, sum) at the next edge.
+and its contribution to a row reduction; the op picks one; `vector_lanes` puts L of them beside
+the max and sum trees. All combinational: chipkit.hdl.vec_stages registers the result (the write)
+or the reduction (max, sum) at the next edge.
 
 Bit-exact to chipkit.models.vector_golden (golden). Rounding half up by a variable shift s without a
 2^(s-1) constant: (v + 2^(s-1)) >> s == ((v >> (s-1)) + 1) >> 1 for s >= 1 (and v itself for
 s = 0), so no constant ever needs 32 bits or more (docs/hdl-notes.md).
 """
-from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
+from myhdl import ConcatSignal, Signal, always_comb, block, intbv, modbv
 
+from chipkit import isa
 from chipkit.models.intmath import EXP2_LUT
 
 #: 2^(-f/256) at scale 2^-15, f = 0..255: the softmax exponential's ROM
 EXP2_ROM = tuple(int(v) for v in EXP2_LUT)
 
-OP_VRQ, OP_VADD, OP_VRELU, OP_VGELU, OP_VSOFTMAX, OP_VLNORM, OP_VTRANS, OP_VMOVE = range(8, 16)
+#: the ops the vector unit runs, in this order; each code comes from the ISA table (chipkit.isa)
+LANE_OPS = ("vrq", "vadd", "vrelu", "vgelu", "vsoftmax", "vlnorm", "vtrans", "vmove")
+OP_VRQ, OP_VADD, OP_VRELU, OP_VGELU, OP_VSOFTMAX, OP_VLNORM, OP_VTRANS, OP_VMOVE = (
+    isa.BY_NAME[name].code for name in LANE_OPS)
 #: the phase a chunk was read in: reduction passes 1 and 2, the per-row engines, the write pass
 PH_P1, PH_P2, PH_EXTRA, PH_WRITE = range(4)
 SM_HALF = 1 << 22  # softmax's rounding: p = (e * r + 2^22) >> 23
@@ -96,8 +101,8 @@ def sat8(v, y):
 
 
 @block
-def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1, s1, m2, s2,
-             rowmax, rowsum, dlen, recip, lnshift, lut_bits, amax, red, y8):
+def vec_lane(acc_bus, x_bus, z_bus, scale_bus, op, phase, perchannel, m1, s1, m2, s2,
+             rowmax, rowsum, dlen, recip, lnshift, lut_bits, amax, red, y8, index):
     """Lane `index` of the vector unit (all combinational).
 
     acc_bus, x_bus, z_bus, scale_bus -- in: the stage-1 rows (ACC, SRAM src, SRAM src2, SCALE)
@@ -112,6 +117,11 @@ def vec_lane(acc_bus, x_bus, z_bus, scale_bus, index, op, phase, perchannel, m1,
     amax    -- out, int32: this lane's ACC value (for the max tree)
     red     -- out, signed RED_BITS: this lane's share of a row sum (e, x or c^2), else 0
     y8      -- out, int8: this lane's result for the op (write pass)
+    index   -- Python int: the lane's number i, 0 .. L - 1
+
+    No lane state: every op's datapath (requantize, add, ReLU, GELU table, softmax's exponential
+    and probability, LayerNorm's centring and scaling) computes at once from the lane's slice of
+    the stage-1 rows, and the op selects the int8 result and the reduction share.
     """
     a32 = signed(32, modbv)
     x8, z8 = signed(8, modbv), signed(8, modbv)
@@ -313,49 +323,6 @@ def tree(lanes, out, pair):
 
 
 @block
-def trans_lane(clock, reset, row_in, we, wbank, widx, index, rbank, rcol, out):
-    """Lane `index` of the transpose buffer: holds row `index` of two L x L blocks (ping-pong).
-
-    row_in -- in, 8L bits: the stage-1 SRAM row;  we, wbank, widx -- in: store row_in as row widx
-    of bank wbank at the next edge (this lane takes it when widx == index)
-    rbank, rcol -- in: the block being written out and its column;  out -- out, 8 bits: element
-    (index, rcol) of bank rbank, i.e. lane `index` of the transposed row rcol."""
-    w = len(row_in)
-    bank0, bank1, chosen, shifted = unsigned(w), unsigned(w), unsigned(w), unsigned(w)
-
-    @always_seq(clock.posedge, reset=reset)
-    def store():
-        if we and widx == index:
-            if wbank:
-                bank1.next = row_in
-            else:
-                bank0.next = row_in
-
-    @always_comb
-    def pick():
-        if rbank:
-            chosen.next = bank1
-        else:
-            chosen.next = bank0
-
-    offset = unsigned(len(rcol) + 3)
-
-    @always_comb
-    def column_offset():
-        offset.next = rcol << 3  # a signal: VHDL would size rcol * 8 like rcol (1 bit for L = 2)
-
-    @always_comb
-    def column():
-        shifted.next = chosen >> offset
-
-    @always_comb
-    def element():
-        out.next = shifted[8:]
-
-    return store, pick, column_offset, column, element
-
-
-@block
 def pack(lanes, bus):
     """bus = the lanes side by side, lanes[0] in the low bits (wiring). Lanes are unsigned or
     signed; unsigned copies go into the concatenation (VHDL rejects a ConcatSignal of signed)."""
@@ -369,3 +336,39 @@ def pack(lanes, bus):
         bus.next = joined
 
     return wires, drive
+
+
+@block
+def vector_lanes(x_acc, x_sram, x_sram2, x_scale, x_param, op, phase, perchannel, rowmax, rowsum,
+                 dlen, recip, lnshift, lut_bits, tmax, tsum, ybus, lanes):
+    """The L lanes and their reduction trees (all combinational).
+
+    x_acc, x_sram, x_sram2, x_scale -- in, 32L, 8L, 8L, 32L bits: the stage-1 rows (ACC, SRAM
+                 src, SRAM src2, SCALE); lane i takes bits 32i.. or 8i..
+    x_param    -- in, 64 bits: the stage-1 PARAM entry (m1 15..0, s1 23..16, m2 39..24, s2 47..40)
+    op, phase, perchannel -- in: the latched opcode, the phase the row was read in, vrq's flag
+    rowmax     -- in, int32: softmax's row maximum
+    rowsum     -- in, signed RED_BITS: LayerNorm's row sum S (its low 21 bits reach the lanes)
+    dlen, recip, lnshift, lut_bits -- in: as vec_lane's
+    tmax       -- out, int32: the largest ACC value of the row
+    tsum       -- out, signed RED_BITS: the sum of the lanes' reduction shares
+    ybus       -- out, 8L bits: the lanes' int8 results side by side, lane 0 in the low bits
+    lanes      -- Python int L
+
+    Every lane computes every op at once and a multiplexer picks the op's result; the trees
+    reduce the row's chunk to one maximum and one sum a cycle (log2 L levels of 2-input nodes).
+    """
+    m1, s1, m2, s2 = unsigned(16), unsigned(8), unsigned(16), unsigned(8)
+    fields = [bits_of(x_param, m1, 0), bits_of(x_param, s1, 16), bits_of(x_param, m2, 24),
+              bits_of(x_param, s2, 40)]
+    rowsum21 = signed(21, modbv)  # |S| <= 128 d <= 2^19 (golden rows: d <= 4096)
+    amax = [signed(32) for _ in range(lanes)]
+    red = [signed(RED_BITS) for _ in range(lanes)]
+    ys = [signed(8, modbv) for _ in range(lanes)]
+    lane_insts = [vec_lane(x_acc, x_sram, x_sram2, x_scale, op, phase, perchannel, m1, s1, m2, s2,
+                           rowmax, rowsum21, dlen, recip, lnshift, lut_bits, amax[i], red[i], ys[i],
+                           i)
+                  for i in range(lanes)]
+    trees = [tree(amax, tmax, max2), tree(red, tsum, add2)]
+    packs = [pack(ys, ybus), bits_of(rowsum, rowsum21, 0)]
+    return fields, lane_insts, trees, packs

@@ -1,11 +1,15 @@
 """The MyHDL vector unit (chipkit.hdl.vector_unit) against the golden model: every SRAM row equal
 after each op, exactly the golden's rows written, busy high exactly for core_fast's duration; then
 its converted Verilog (with small memories around it), linted by Verilator and re-simulated in
-Icarus, equals the MyHDL simulation cycle for cycle and the golden model."""
+Icarus, equals the MyHDL simulation cycle for cycle and the golden model. The restoring divider
+and square root (chipkit.hdl.vec_restoring) also alone, against their Python twins."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from myhdl import intbv
 from vector_bench import check, duration, golden_run, packed, random_state, unpack
 
 from chipkit import isa
@@ -13,9 +17,14 @@ from chipkit.errors import ConfigError
 from chipkit.flow.convert import convert, lint_verilog
 from chipkit.flow.resim import run_iverilog
 from chipkit.flow.resim_vhdl import run_ghdl
-from chipkit.hdl.vector_unit import harness_bench, vector_unit
+from chipkit.flow.sim import Bench
+from chipkit.hdl import vec_lanes, vec_restoring
+from chipkit.hdl.vec_engines import DIV_A_BITS, DIV_D_BITS, DIV_Q_BITS, SQRT_BITS
+from chipkit.hdl.vec_harness import harness_bench
+from chipkit.hdl.vec_restoring import restoring_divider, restoring_sqrt, restoring_step
+from chipkit.hdl.vector_unit import vector_unit
 from chipkit.models.vector_golden import exp_multiplier
-from chipkit.timing import vector_cycles
+from chipkit.timing import LN_RECIP_DIV_CYCLES, SOFTMAX_DIV_CYCLES, SQRT_CYCLES, vector_cycles
 
 OPS = ("vrq", "vrq.pc", "vadd", "vrelu", "vgelu", "vmove", "vsoftmax", "vlnorm", "vtrans")
 
@@ -251,3 +260,129 @@ def test_longest_rows_fill_the_engines():
     check(state, make("vlnorm", 100, 400, frac=8))
     state.mems["acc"][100:355] = 7
     check(state, make("vsoftmax", 100, 400, p=2))
+
+
+# --- the opcodes, from the ISA table ------------------------------------------------------------
+
+def test_lane_opcodes_come_from_the_isa_table():
+    assert set(vec_lanes.LANE_OPS) == set(isa.VECTOR_OPS)
+    codes = (vec_lanes.OP_VRQ, vec_lanes.OP_VADD, vec_lanes.OP_VRELU, vec_lanes.OP_VGELU,
+             vec_lanes.OP_VSOFTMAX, vec_lanes.OP_VLNORM, vec_lanes.OP_VTRANS, vec_lanes.OP_VMOVE)
+    assert codes == tuple(isa.BY_NAME[name].code for name in vec_lanes.LANE_OPS)
+
+
+# --- the restoring step, divider and square root (chipkit.hdl.vec_restoring) --------------------
+
+def test_restoring_step_equals_its_twin():
+    """The combinational step on operands at and around every boundary (0, equal, off by one,
+    all ones), both widths the unit uses."""
+    rng = np.random.default_rng(1)
+    for width in (DIV_A_BITS + 1, SQRT_BITS):
+        top = (1 << width) - 1
+        rem = [0, 0, 1, 1, top, top, top, top - 1, 5, 6]
+        trial = [0, 1, 0, 1, top, 0, top - 1, top, 6, 5]
+        rem += [int(v) for v in rng.integers(0, top, 40, dtype=np.uint64)]
+        trial += [int(v) >> int(s) for v, s in zip(rng.integers(0, top, 40, dtype=np.uint64),
+                                                    rng.integers(0, width, 40))]
+        t = intbv(0)[width:]
+        bench = Bench(restoring_step, {"rem": t, "trial": t}, {"rest": t, "fits": bool(0)})
+        got = bench.run_myhdl({"rem": np.array(rem), "trial": np.array(trial)})
+        want = [vec_restoring.step(r, d) for r, d in zip(rem, trial)]
+        assert got["fits"].tolist() == [f for f, _ in want]
+        assert got["rest"].tolist() == [r for _, r in want]
+
+
+def divider_bench():
+    return Bench(restoring_divider,
+                 {"en": bool(0), "load": bool(0), "a0": intbv(0)[DIV_A_BITS:],
+                  "q0": intbv(0)[DIV_Q_BITS:], "d0": intbv(0)[DIV_D_BITS:]},
+                 {"quotient": intbv(0)[DIV_Q_BITS:]}, clocked=True)
+
+
+def sqrt_bench():
+    return Bench(restoring_sqrt, {"en": bool(0), "load": bool(0), "n": intbv(0)[SQRT_BITS:]},
+                 {"root": intbv(0)[SQRT_BITS:]}, {"steps": SQRT_CYCLES}, clocked=True)
+
+
+def engine_vectors(jobs, names):
+    """Vectors that run each job (steps, {port: start value}) from a load, then one idle cycle;
+    and the step index after each job's last step."""
+    steps = []
+    ends = []
+    for n, start in jobs:
+        steps.append(dict(en=1, load=1, **start))
+        steps += [dict(en=1, load=0, **{k: 0 for k in start})] * (n - 1)
+        ends.append(len(steps) - 1)
+        steps.append(dict(en=0, load=0, **{k: 0 for k in start}))
+    return {k: np.array([s[k] for s in steps], dtype=object) for k in ("en", "load", *names)}, ends
+
+
+def divide_jobs(divides):
+    """(n, d, steps) divides as engine jobs: A = n >> steps, Q = n mod 2^steps left-aligned."""
+    return [(s, {"a0": n >> s, "q0": (n % (1 << s)) << (DIV_Q_BITS - s), "d0": d})
+            for n, d, s in divides]
+
+
+def extremes_or(lo, hi):
+    return st.one_of(st.sampled_from([lo, hi]), st.integers(lo, hi))
+
+
+@st.composite
+def divides(draw):
+    """(n, d, steps) with n // d < 2^steps: the unit's three divides, or any such operands."""
+    kind = draw(st.sampled_from(["softmax", "variance", "reciprocal", "any"]))
+    if kind == "softmax":  # 2^30 // sum e, sum e in 2^15 .. 4096 * 2^15
+        return 1 << 30, draw(extremes_or(1 << 15, 1 << 27)), SOFTMAX_DIV_CYCLES
+    if kind == "reciprocal":  # 2^40 // sigma, sigma = 0 or 2^8 .. isqrt(2^54)
+        return 1 << 40, draw(st.one_of(st.just(0), extremes_or(1 << 8, 1 << 27))), (
+            LN_RECIP_DIV_CYCLES)
+    steps = DIV_Q_BITS if kind == "variance" else draw(extremes_or(1, DIV_Q_BITS))
+    d = draw(extremes_or(1, 4096 if kind == "variance" else (1 << DIV_D_BITS) - 1))
+    q = draw(extremes_or(0, (1 << steps) - 1))
+    return q * d + draw(extremes_or(0, d - 1)), d, steps
+
+
+def test_divide_and_isqrt_twins_are_exact():
+    for n, d, s in [(1 << 30, 1 << 15, 16), ((4096 << 38) - 1, 4096, 38), (0, 1, 1), (5, 7, 3)]:
+        assert vec_restoring.divide(n, d, s, DIV_Q_BITS) == n // d
+    for n in (0, 1, 2, 3, 4, (1 << 54) - 1, 1 << 52, (1 << 27) ** 2 - 1):
+        assert vec_restoring.isqrt(n, SQRT_CYCLES) == math.isqrt(n)
+
+
+@settings(max_examples=25)
+@given(jobs=st.lists(divides(), min_size=1, max_size=5))
+def test_restoring_divider_equals_its_twin(jobs):
+    vectors, ends = engine_vectors(divide_jobs(jobs), ("a0", "q0", "d0"))
+    got = divider_bench().run_myhdl(vectors)["quotient"]
+    for (n, d, s), t in zip(jobs, ends):
+        want = vec_restoring.divide(n, d, s, DIV_Q_BITS)
+        assert got[t] == got[t + 1] == want, (n, d, s)
+        if d:
+            assert want == n // d
+
+
+@settings(max_examples=25)
+@given(ns=st.lists(extremes_or(0, (1 << 2 * SQRT_CYCLES) - 1), min_size=1, max_size=5))
+def test_restoring_sqrt_equals_its_twin(ns):
+    vectors, ends = engine_vectors([(SQRT_CYCLES, {"n": n}) for n in ns], ("n",))
+    got = sqrt_bench().run_myhdl(vectors)["root"]
+    for n, t in zip(ns, ends):
+        assert got[t] == got[t + 1] == vec_restoring.isqrt(n, SQRT_CYCLES) == math.isqrt(n)
+
+
+@pytest.mark.hdl
+def test_restoring_engines_in_verilog(iverilog, tmp_path):
+    """The divider and the square root converted alone, re-simulated in Icarus at the extremes."""
+    top = (1 << 2 * SQRT_CYCLES) - 1
+    jobs = [(1 << 30, 1 << 15, 16), (1 << 30, 1 << 27, 16), (1 << 40, 0, 33), (1 << 40, 256, 33),
+            ((1 << 52) - 1, 4096, 38), ((1 << 38) - 1, 1, 38), (0, 1, 1), (12345, 67, 9)]
+    for bench, work, names, want in [
+            (divider_bench(), divide_jobs(jobs), ("a0", "q0", "d0"),
+             [vec_restoring.divide(n, d, s, DIV_Q_BITS) for n, d, s in jobs]),
+            (sqrt_bench(), [(SQRT_CYCLES, {"n": n}) for n in (0, 1, 3, 4, top, 1 << 52)],
+             ("n",), [math.isqrt(n) for n in (0, 1, 3, 4, top, 1 << 52)])]:
+        vectors, ends = engine_vectors(work, names)
+        got = run_iverilog(bench, vectors, convert(bench, tmp_path, "Verilog"))
+        out = next(iter(bench.outputs))
+        assert [got[out][t] for t in ends] == want
+        np.testing.assert_array_equal(got[out], bench.run_myhdl(vectors)[out])

@@ -13,7 +13,7 @@ from chipkit.config import CoreConfig
 from chipkit.flow.sim import clock_gen, run
 from chipkit.hdl.vector_unit import vector_unit
 from chipkit.models.core_fast import FastCore
-from chipkit.models.core_golden import CoreState, _Exec
+from chipkit.models.core_golden import CoreState, apply
 
 DEPTH = 4096
 
@@ -164,7 +164,7 @@ def golden_run(state: CoreState, instr: isa.Instr) -> CoreState:
     import copy
 
     after = copy.deepcopy(state)
-    getattr(_Exec, "op_" + instr.op.mnemonic)(_Exec(after, 0, instr))
+    apply(after, 0, instr)
     return after
 
 
