@@ -17,23 +17,21 @@
 # %%
 import dataclasses
 import time
-from unittest import mock
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from myhdl import Signal, always_comb, block, intbv
 
 from chipkit import isa, lockstep
 from chipkit.backends import core_rtl
 from chipkit.compiler.gemm import compile_gemm
 from chipkit.config import CoreConfig
 from chipkit.hdl import core as core_hdl
-from chipkit.hdl.core_array import core_array
+from chipkit.hdl import faults
 from chipkit.models import array_golden as golden_model
 from chipkit.models import core_fast, core_golden
 from chipkit.models.array_cycles import scalesim_cycles
 from chipkit.models.core_golden import ProgramError
+from chipkit.viz.core_diagram import core_structure, plot_core_diagram
 from chipkit.viz.timeline import TimelineExplorer, plot_timeline, stalls
 
 rng = np.random.default_rng(5)
@@ -54,69 +52,26 @@ started = time.perf_counter()
 #   *concurrently*; the program waits for them explicitly with `sync`.
 
 # %%
-BOXES = {  # name: (x, y, width, height, colour); dark boxes are units, light ones memories
-    "DRAM\n(off chip)": (0.0, 0.5, 1.6, 3.2, "#d0d0d0"),
-    "DMA engine\n(dma)": (2.5, 2.8, 1.7, 0.9, "#e07b39"),
-    "weight loader\n(lw)": (4.7, 2.8, 1.8, 0.9, "#2e7d32"),
-    "L × L array (mm)\n2 weight buffers": (7.4, 2.6, 2.6, 1.3, "#3b7dd8"),
-    "vector unit\n(vec)": (10.6, 2.8, 1.8, 0.9, "#8e44ad"),
-    "SRAM\nint8 rows": (4.6, 0.5, 2.0, 0.9, "#f3d9c4"),
-    "ACC\nint32 rows": (7.9, 0.5, 2.0, 0.9, "#f3d9c4"),
-    "PARAM · SCALE\n· LUT": (10.5, 0.5, 2.0, 0.9, "#f3d9c4"),
-    "controller: one instruction per cycle, in order": (2.5, 4.6, 9.9, 0.6, "#707070"),
-    "program\n(64-bit words)": (2.5, 5.6, 2.0, 0.7, "#d0d0d0"),
-}
-WIRES = [  # polyline points, label, label position
-    ([(1.6, 3.25), (2.5, 3.25)], "bandwidth,\nlatency", (2.05, 3.85)),
-    ([(3.35, 2.8), (3.35, -0.05), (11.5, -0.05), (11.5, 0.5)], "on-chip bus: dma.ld / dma.st",
-     (7.3, -0.3)),
-    ([(5.6, -0.05), (5.6, 0.5)], "", None),
-    ([(8.9, -0.05), (8.9, 0.5)], "", None),
-    ([(5.6, 1.4), (5.6, 2.8)], "weight\ntiles", (5.05, 2.1)),
-    ([(6.5, 3.25), (7.4, 3.25)], "", None),
-    ([(6.6, 1.2), (7.7, 2.6)], "rows of A", (7.35, 1.75)),
-    ([(8.9, 2.6), (8.9, 1.4)], "int32 sums", (9.45, 2.0)),
-    ([(9.9, 1.2), (10.9, 2.8)], "", None),
-    ([(11.5, 1.4), (11.5, 2.8)], "", None),
-    ([(12.4, 3.25), (12.9, 3.25), (12.9, 0.25), (6.3, 0.25), (6.3, 0.5)], "int8 results",
-     (7.6, 0.25)),
-    ([(3.5, 5.6), (3.5, 5.2)], "", None),
-]
-fig, ax = plt.subplots(figsize=(11, 5.6))
-for name, (x, y, w, h, colour) in BOXES.items():
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04", fc=colour,
-                                ec="#404040"))
-    ax.text(x + w / 2, y + h / 2, name, ha="center", va="center", fontsize=9,
-            color="black" if colour in ("#d0d0d0", "#f3d9c4") else "white")
-for points, label, where in WIRES:
-    xs, ys = zip(*points)
-    ax.plot(xs[:-1], ys[:-1], color="#404040", lw=1.4, solid_capstyle="butt")
-    both = points[0] == (1.6, 3.25)  # DRAM <-> DMA: loads and stores
-    ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="<|-|>" if both else "-|>",
-                                 mutation_scale=13,
-                                 lw=1.4, color="#404040", shrinkA=0, shrinkB=1))
-    if label:
-        ax.text(*where, label, fontsize=8, ha="center", va="center", color="#404040",
-                bbox=dict(fc="white", ec="none", pad=0.5))
-for x, top in ((3.35, 3.7), (5.6, 3.7), (8.7, 3.9), (11.5, 3.7)):  # issue, to each unit
-    ax.add_patch(FancyArrowPatch((x, 4.6), (x, top), arrowstyle="-|>", mutation_scale=10,
-                                 lw=1, ls="--", color="#707070", shrinkA=0, shrinkB=1))
-ax.text(12.45, 4.15, "issue", fontsize=8, color="#707070", ha="right")
-ax.plot([2.05, 2.05], [-0.5, 6.4], color="#c62828", lw=1, ls=":")
-ax.text(2.0, 6.2, "chip edge ", color="#c62828", fontsize=8, ha="right")
-ax.set_xlim(-0.2, 13.2)
-ax.set_ylim(-0.55, 6.45)
-ax.set_aspect("equal")
-ax.axis("off")
-ax.set_title("the inference core: the array of lesson 04 is one of four units", loc="left")
-plt.show()
+structure = core_structure()  # builds (elaborates) a small MyHDL core and reads its blocks
+plot_core_diagram(structure)
 
 # %% [markdown]
-# Everything left of the dotted line is off chip. Everything the array reads has crossed it through
-# the DMA first, and the product it writes to ACC must cross it back. The array of lesson 04 is the
-# blue box: it computes only when the controller has issued an `mm` whose rows are in SRAM and
-# whose weights are in a weight buffer.
-#
+# Nothing in this figure is placed by hand: `chipkit.viz.core_diagram` builds the core of
+# `chipkit.hdl.core` (section 8 runs it) and reads what MyHDL recorded. Each box is one block that
+# `core()` instantiates, named by its function, with the first sentence of its docstring; each
+# arrow bundles every signal one block drives and the other reads, named by the widest of them
+# (`+n`: n more). The controller is the bar on top: it hands the instruction word to each unit
+# and reads back whether the unit is busy. The memories are the bars at the bottom: one block
+# writes every row, and each unit reads through its own read port. The DRAM is one of those
+# memories here; on a real chip it sits off chip and only the DMA reaches it. The array of lesson
+# 04 is `core_array`: it computes only when the controller has issued an `mm` whose rows are in
+# SRAM and whose weights are in a weight buffer. The blocks, read from the same structure:
+
+# %%
+for box in structure.boxes:
+    print(f"{box.name:>16}  {box.role}")
+
+# %% [markdown]
 # ## 2 · A GEMM as a program
 #
 # `compile_gemm` turns `C = A·B` into the core's instructions (`docs/isa.md` lists them all). Take
@@ -445,38 +400,22 @@ print("C read from the hardware's DRAM == A @ B:",
 # Equal counters are a yes or a no. When the RTL is wrong, an engineer needs *where*.
 # `lockstep.run_lockstep` runs a program on two backends, records for each instruction the cycle it
 # issued, the cycle it finished and the rows it wrote, and reports the first difference. Break the
-# hardware on purpose: wrap the real array in a block that adds one to lane 5 of every result row,
-# and swap it into the core for one run (`mock.patch.object` puts the real array back when the
-# `with` ends, even after an error).
+# hardware on purpose: make lane 5 of every row the array produces come out one too high, for one
+# run. `faults.inject` swaps the block the core builds as its array for the real array followed by
+# an adder on that lane, and puts the real one back when the `with` ends, even after an error;
+# `chipkit/hdl/faults.py` is short enough to read.
 
 # %%
-BAD_LANE = 5
-
-
-@block
-def array_with_a_wrong_lane(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, c_out,
-                            c_valid, lanes, probe=None):
-    """The core's real array, but lane BAD_LANE of every result row comes out one too high."""
-    real_out = Signal(intbv(0)[len(c_out):])
-    real = core_array(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, real_out, c_valid,
-                      lanes, probe=probe)
-    top = 1 << len(c_out)
-
-    @always_comb
-    def bug():  # lanes are 32-bit fields of the flat result bus, lane 0 lowest
-        c_out.next = (real_out + (1 << 32 * BAD_LANE)) % top
-
-    return real, bug
-
-
-with mock.patch.object(core_hdl, "core_array", array_with_a_wrong_lane):
+real_array = core_hdl.core_array
+with faults.inject("wrong_lane", lane=5, by=1):
     broken = lockstep.run_lockstep(prog.words, chip, prog.dram, a="fast", b="rtl")
 d = broken.divergence
 print(d)
 print("\nevery counter still equal:", broken.a.counters == broken.b.counters)
-print("the real array is back:", core_hdl.core_array is core_array, "->",
+print("the real array is back:", core_hdl.core_array is real_array, "->",
       lockstep.run_lockstep(prog.words, chip, prog.dram, a="fast", b="rtl").summary())
 
+# %%
 fig, ax = plt.subplots(figsize=(12, 3.4), layout="constrained")
 plot_timeline(model, ax=ax, title="the cycle model's timeline, and where the broken RTL first "
               "departs from it")
@@ -499,9 +438,10 @@ plt.show()
 # rows on both sides, so the array is suspect, not the DMA or the loader. The **row and lane**
 # narrow it to one column: ACC row 0 is the first result row, lane 5 the array's sixth column of
 # PEs or its output de-skew. The `mm` issued and finished in the same cycles on both, and every
-# counter agrees: a *value* bug, invisible to the performance counters. A *timing* bug (the kit's
-# tests shrink the DMA queue to 3) shows up instead as an instruction issued in a different cycle,
-# with the stall cause that differs. The same check runs from the shell:
+# counter agrees: a *value* bug, invisible to the performance counters. A *timing* bug —
+# `faults.inject("short_dma_queue", depth=3)`, a DMA queue one job shorter than the models' —
+# shows up instead as an instruction issued in a different cycle, with the stall cause that
+# differs. The same check runs from the shell:
 # `chipkit lockstep PROG.s --a rtl --b fast`.
 
 # %%

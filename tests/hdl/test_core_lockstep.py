@@ -2,15 +2,16 @@
 injected into the RTL (a wrong lane out of the array, a shorter DMA queue) is reported at the
 cycle, instruction and memory location it first shows."""
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from models.programs import random_programs  # tests/models/programs.py
-from myhdl import Signal, always_comb, block, intbv
 from test_core_rtl import RTL  # noqa: I001
 
 from chipkit import isa, lockstep
 from chipkit.config import CoreConfig
+from chipkit.errors import ConfigError
 from chipkit.hdl import core as core_hdl
-from chipkit.hdl.core_array import core_array
+from chipkit.hdl import faults
 from chipkit.models import core_fast
 
 CFG = CoreConfig(lanes=4, sram_rows=64, acc_rows=32, param_rows=4, scale_rows=4,
@@ -41,41 +42,41 @@ def test_rtl_and_fast_run_in_lockstep(case):
     assert run.divergence is None, str(run.divergence)
 
 
-@block
-def array_with_a_wrong_lane(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, c_out,
-                            c_valid, lanes, probe=None):
-    """The real array, but lane 0 of every result comes out one too high."""
-    mid = Signal(intbv(0)[len(c_out):])
-    real = core_array(clock, reset, w_in, w_load, w_buf, a_in, a_sel, a_valid, mid, c_valid,
-                      lanes, probe=probe)
-    top = 1 << len(c_out)
-
-    @always_comb
-    def bug():
-        c_out.next = (mid + 1) % top
-
-    return real, bug
-
-
-def test_lockstep_finds_a_wrong_lane_in_the_array(monkeypatch):
-    monkeypatch.setattr(core_hdl, "core_array", array_with_a_wrong_lane)
-    run = lockstep.run_lockstep(GEMM, CFG, _dram(), a="fast", b="rtl")
+@pytest.mark.parametrize("lane, by", [(0, 1), (3, -2)])
+def test_lockstep_finds_a_wrong_lane_in_the_array(lane, by):
+    real = core_hdl.core_array
+    with faults.inject("wrong_lane", lane=lane, by=by):
+        run = lockstep.run_lockstep(GEMM, CFG, _dram(), a="fast", b="rtl")
+    assert core_hdl.core_array is real  # put back when the with ends
     d = run.divergence
     fast = core_fast.run(GEMM, CFG, _dram())
     first_mm = next(j for j in fast.timeline if j.instr.op.mnemonic == "mm")
-    assert (d.kind, d.pc, d.memory, d.row, d.lane) == ("write", first_mm.pc, "acc", 0, 0)
+    assert (d.kind, d.pc, d.memory, d.row, d.lane) == ("write", first_mm.pc, "acc", 0, lane)
     assert d.cycle == first_mm.done  # the first mm's results are wrong when it finishes
-    assert d.b_value == (d.a_value + 1 + 2**31) % 2**32 - 2**31
-    assert "ACC row 0, lane 0" in str(d)
+    assert d.b_value == (d.a_value + by + 2**31) % 2**32 - 2**31  # wrapped within the lane
+    assert f"ACC row 0, lane {lane}" in str(d)
 
 
-def test_lockstep_finds_a_shorter_dma_queue(monkeypatch):
-    monkeypatch.setattr(core_hdl, "DMA_QUEUE", 3)
+def test_lockstep_finds_a_shorter_dma_queue():
     text = "".join(f"dma.ld mem=sram, row={4 * i}, dram={16 * i}, rows=4\n" for i in range(5))
     text += "sync units=1\nhalt\n"
-    run = lockstep.run_lockstep(text, CFG, _dram(), a="fast", b="rtl")
+    with faults.short_dma_queue(depth=3):
+        run = lockstep.run_lockstep(text, CFG, _dram(), a="fast", b="rtl")
     d = run.divergence
     assert (d.kind, d.pc) == ("issue", 3)  # the fourth load waits on the RTL's full queue
     assert d.cycle == 3 and d.a_value == 3 and d.b_value > 3
     assert d.stalls == {"dma_queue_full": (0, d.b_value - 3)}
     assert d.instr == isa.disassemble([isa.assemble(text)[3]]).strip()
+
+
+def test_a_fault_is_undone_even_after_an_error():
+    real_array, real_depth = core_hdl.core_array, core_hdl.DMA_QUEUE
+    with pytest.raises(RuntimeError), faults.inject("wrong_lane", lane=1, by=-3):
+        assert core_hdl.core_array is not real_array
+        raise RuntimeError("a failing run")
+    with pytest.raises(RuntimeError), faults.inject("short_dma_queue", depth=2):
+        assert core_hdl.DMA_QUEUE == 2
+        raise RuntimeError("a failing run")
+    assert (core_hdl.core_array, core_hdl.DMA_QUEUE) == (real_array, real_depth)
+    with pytest.raises(ConfigError, match="unknown fault"):
+        faults.inject("stuck_at_zero")
