@@ -22,6 +22,7 @@ from chipkit.backends.core_verilator import IMEM_DEPTH, TOP, convert_core, read_
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow.tools import need
+from chipkit.hdl.core_host import HOST_ADDR_BITS, HOST_MEM_BITS, HOST_WORD_BITS
 from chipkit.models.core_golden import CoreRun
 
 #: the memories the testbench zeroes (the host-visible ones; MyHDL starts them at zero)
@@ -49,16 +50,17 @@ def testbench(verilog: str, n_writes: int, n_reads: int, max_cycles: int) -> str
         raise SimulationError(f"the converted core declares no memory {', '.join(missing)}")
     zero = [f"  for (i = 0; i < {depth[m]}; i = i + 1) dut.{m}[i] = 0;" for m in ZEROED]
     zero += [f"  dut.{r} = 0;" for r in ZEROED_REGS]
+    M, A, D = HOST_MEM_BITS - 1, HOST_ADDR_BITS - 1, HOST_WORD_BITS - 1  # host-port msbs
     return "\n".join([
         "`timescale 1ns/10ps",
         "module tb;",
         "integer i, n, f;",
         "reg clock = 0, run = 1, reset = 1, start = 0, host_we = 0;",
-        "reg [2:0] host_mem = 0;", "reg [23:0] host_addr = 0;", "reg [63:0] host_wdata = 0;",
-        "wire halted;", "wire [63:0] host_rdata;",
-        f"reg [2:0] wm [0:{n_writes - 1}];", f"reg [23:0] wa [0:{n_writes - 1}];",
-        f"reg [63:0] wd [0:{n_writes - 1}];",
-        f"reg [2:0] rm [0:{n_reads - 1}];", f"reg [23:0] ra [0:{n_reads - 1}];",
+        f"reg [{M}:0] host_mem = 0;", f"reg [{A}:0] host_addr = 0;",
+        f"reg [{D}:0] host_wdata = 0;", "wire halted;", f"wire [{D}:0] host_rdata;",
+        f"reg [{M}:0] wm [0:{n_writes - 1}];", f"reg [{A}:0] wa [0:{n_writes - 1}];",
+        f"reg [{D}:0] wd [0:{n_writes - 1}];",
+        f"reg [{M}:0] rm [0:{n_reads - 1}];", f"reg [{A}:0] ra [0:{n_reads - 1}];",
         "always #5 if (run) clock = ~clock;",
         f"{TOP} dut(.clock(clock), .reset(reset), .start(start), .halted(halted), "
         ".host_we(host_we), .host_mem(host_mem), .host_addr(host_addr), "

@@ -11,14 +11,21 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from myhdl import ResetSignal, Signal, StopSimulation, instance, intbv
+from myhdl import ResetSignal, Signal, StopSimulation, instance
 
 from chipkit import isa
 from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
 from chipkit.flow.sim import clock_gen
 from chipkit.flow.sim import run as run_sim
-from chipkit.hdl.core import COUNTERS, HOST_COUNTERS, HOST_DRAM, HOST_IMEM, core, words_per_row
+from chipkit.hdl.core import COUNTERS, core
+from chipkit.hdl.core_host import (
+    HOST_COUNTERS,
+    HOST_DRAM,
+    HOST_IMEM,
+    host_signals,
+    words_per_row,
+)
 from chipkit.isa import row_bytes
 from chipkit.models import core_fast
 from chipkit.models.core_golden import CoreRun, CoreState, unpack_rows
@@ -77,8 +84,7 @@ def run_myhdl(cfg: CoreConfig, words, dram=None, max_cycles: int = 2_000_000,
     probe: dict = {}
     clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
     reset = ResetSignal(1, active=1, isasync=False)
-    host_mem, host_addr = Signal(intbv(0)[3:]), Signal(intbv(0)[24:])
-    host_wdata, host_rdata = Signal(intbv(0)[64:]), Signal(intbv(0)[64:])
+    host_mem, host_addr, host_wdata, host_rdata = host_signals()
     dut = core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata,
                host_rdata, cfg, max(1, len(words)), vector=vector, probe=probe)
     writes = host_writes(cfg, words, dram)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from myhdl import ResetSignal, Signal, intbv
+from myhdl import ResetSignal, Signal
 
 from chipkit import isa
 from chipkit.backends import core_rtl
@@ -38,6 +38,7 @@ from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow import verilator as vl
 from chipkit.flow.convert import fresh_names
 from chipkit.hdl.core import check_rtl_config, core
+from chipkit.hdl.core_host import host_signals
 from chipkit.models import core_fast
 from chipkit.models.core_golden import CoreRun
 
@@ -167,8 +168,7 @@ def core_ports() -> tuple:
     host_mem, host_addr, host_wdata, host_rdata."""
     clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
     reset = ResetSignal(0, active=1, isasync=False)
-    return (clock, reset, start, halted, host_we, Signal(intbv(0)[3:]), Signal(intbv(0)[24:]),
-            Signal(intbv(0)[64:]), Signal(intbv(0)[64:]))
+    return (clock, reset, start, halted, host_we, *host_signals())
 
 
 def convert_core(cfg: CoreConfig, folder: str | Path, imem_depth: int = IMEM_DEPTH,
