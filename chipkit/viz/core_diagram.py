@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from myhdl import ResetSignal, Signal, intbv
+from myhdl import ResetSignal, Signal
 from myhdl._block import _Block
 from myhdl._Signal import _Signal
 
@@ -78,11 +78,11 @@ def elaborate(cfg: CoreConfig = SMALL, vector: bool = True):
     """A MyHDL core built (not simulated), with fresh signals on its ports, as
     chipkit.backends.core_rtl.run_myhdl builds it."""
     from chipkit.hdl import core as core_hdl
+    from chipkit.hdl.core_host import host_signals
 
     clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
     reset = ResetSignal(1, active=1, isasync=False)
-    host_mem, host_addr = Signal(intbv(0)[3:]), Signal(intbv(0)[24:])
-    host_wdata, host_rdata = Signal(intbv(0)[64:]), Signal(intbv(0)[64:])
+    host_mem, host_addr, host_wdata, host_rdata = host_signals()
     return core_hdl.core(clock, reset, start, halted, host_we, host_mem, host_addr, host_wdata,
                          host_rdata, cfg, 1, vector=vector)
 

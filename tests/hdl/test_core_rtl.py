@@ -46,10 +46,11 @@ def test_rtl_with_vector_unit_equals_fast(case):
 
 
 def _core_ports():
-    from myhdl import ResetSignal, Signal, intbv
-    bits = {"host_mem": 3, "host_addr": 24, "host_wdata": 64, "host_rdata": 64}
+    from myhdl import ResetSignal, Signal
+
+    from chipkit.hdl.core_host import host_signals
     ports = {n: Signal(bool(0)) for n in ("clock", "start", "halted", "host_we")}
-    ports.update({n: Signal(intbv(0)[b:]) for n, b in bits.items()})
+    ports.update(zip(("host_mem", "host_addr", "host_wdata", "host_rdata"), host_signals()))
     ports["reset"] = ResetSignal(0, active=1, isasync=False)
     return ports
 
