@@ -18,7 +18,7 @@ from chipkit.config import CoreConfig
 from chipkit.errors import ConfigError
 from chipkit.flow.sim import clock_gen
 from chipkit.flow.sim import run as run_sim
-from chipkit.hdl.core import COUNTERS, core
+from chipkit.hdl.core import core
 from chipkit.hdl.core_host import (
     HOST_COUNTERS,
     HOST_DRAM,
@@ -29,6 +29,7 @@ from chipkit.hdl.core_host import (
 from chipkit.isa import row_bytes
 from chipkit.models import core_fast
 from chipkit.models.core_golden import CoreRun, CoreState, unpack_rows
+from chipkit.timing import COUNTERS
 
 #: the row memories, by ISA code
 ROW_MEMS = {name: m.code for name, m in isa.MEMORIES.items()}

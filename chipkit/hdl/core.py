@@ -28,28 +28,16 @@ from chipkit.hdl.core_controller import (
     PC_BITS,
     controller,
     field_bits,
-    field_slice,
     perf_counters,
     vector_fields,
 )
 from chipkit.hdl.core_dma import dma_engine, dma_queue, dram_address_bits, row_bytes_bits
-from chipkit.hdl.core_host import (
-    HOST_COUNTERS,
-    HOST_DRAM,
-    HOST_IMEM,
-    host_port,
-    words_per_row,
-)
+from chipkit.hdl.core_host import host_port
 from chipkit.hdl.core_matrix import accumulator, array_streamer, mm_count_bits, weight_loader
 from chipkit.hdl.core_memories import mem_read, memory_writes
 from chipkit.timing import COUNTERS, DMA_QUEUE
 
-__all__ = ["COUNTERS", "COUNTER_BITS", "DMA_QUEUE", "HOST_COUNTERS", "HOST_DRAM", "HOST_IMEM",
-           "MAX_RTL_BANDWIDTH", "PC_BITS", "ROWS_MAX", "check_rtl_config", "core", "core_array",
-           "field_slice", "mem_read", "words_per_row"]
-
 MAX_RTL_BANDWIDTH = 64  # bytes per cycle the RTL DMA moves at most (one byte lane each)
-ROWS_MAX = 1 << field_bits("dma.ld", "row")  # on-chip rows an instruction can name
 
 
 def check_rtl_config(cfg: CoreConfig, imem_depth: int) -> None:
