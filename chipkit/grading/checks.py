@@ -1,5 +1,7 @@
 """What the graded tests in tests/exercises share: hypothesis settings, a timeout nothing swallows,
-block counting, bits that count gate levels, and an exact fast reference for long saturating MACs.
+bits that count gate levels, and an exact fast reference for long saturating MACs.
+
+All of it runs in the grader's process; what runs beside the student's code is in probes.py.
 """
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ import signal
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, settings
-from myhdl._block import _Block  # the class of a block instance (myhdl is pinned to 0.11.52)
 
+from chipkit.grading.wire import Foreign
 from chipkit.numerics import signed_range
 
 #: every graded property test: reproducible (same submission, same score), no per-example deadline
@@ -49,24 +51,18 @@ def arm_timeout(item, timeout_settings) -> bool:
     return True
 
 
-def sub_blocks(inst, nested: bool = True):
-    """The MyHDL block instances inside the block instance `inst` (all levels, or only its own)."""
-    for sub in getattr(inst, "subs", ()):
-        if isinstance(sub, _Block):  # not a generator
-            yield sub
-            if nested:
-                yield from sub_blocks(sub)
-
-
-def processes(inst):
-    """The generators (@always_comb, @always_seq, @instance ...) of `inst` itself."""
-    return [sub for sub in getattr(inst, "subs", ()) if not isinstance(sub, _Block)]
-
-
-def count_instances(inst, factory, nested: bool = False) -> int:
-    """How many instances of the @block `factory` are directly in (nested: anywhere in) `inst`."""
-    func = getattr(factory, "func", factory)
-    return sum(1 for sub in sub_blocks(inst, nested) if sub.func is func)
+def plain(got, kind: type, call: str):
+    """`got`, if it is exactly a `kind` (an int, say); otherwise an AssertionError that says what
+    came back instead (a numpy integer, a bool, an int subclass) and how to fix it."""
+    if type(got) is kind:
+        return got
+    if type(got) is Foreign:  # it says what it was and what to return
+        raise AssertionError(f"{call} returned {got!r}")
+    hint = f"{kind.__name__}(x) converts it" if isinstance(got, (np.generic, bool)) else \
+        f"return a plain {kind.__name__}"
+    name = f"{type(got).__module__}.{type(got).__qualname__}".removeprefix("builtins.")
+    raise AssertionError(f"{call} returned {got!r}, of type {name}: the grader wants "
+                         f"exactly a Python {kind.__name__} ({hint})")
 
 
 class TracedBit:

@@ -1,11 +1,14 @@
 """The pytest plugin `chipkit grade` loads into its pytest subprocess (-p chipkit.grading.plugin).
 
-It writes one JSON line per event to --grade-report as the run goes (the graded tests, then each
-test's start and result), so the grader still knows what happened if a student's code kills pytest.
+It writes one JSON line per event to --grade-report as the run goes (the graded tests with their
+points and timeouts, then each test's start and result), so `chipkit grade` can see a test that
+runs too long and stop it. Students' code never runs in this process (chipkit.grading.remote), so
+nothing in it can write here; the process ends when `chipkit grade` does.
 """
 from __future__ import annotations
 
 import json
+import os
 from itertools import takewhile
 from pathlib import Path
 
@@ -28,6 +31,11 @@ def points_of(item) -> int:
     return int(marker.args[0]) if marker and marker.args else 0
 
 
+def timeout_of(item) -> float | None:
+    marker = item.get_closest_marker("timeout")
+    return float(marker.args[0]) if marker and marker.args else None
+
+
 def _where(excinfo, folder: Path | None) -> str:
     """' (at ex05_booth_recode.py:17 in booth_multiply)': the deepest line of the graded file."""
     if folder is None or excinfo.errisinstance(AssertionError):
@@ -45,7 +53,9 @@ def summarize(excinfo, folder: Path | None = None) -> str:
         return f"not implemented yet ({excinfo.value})"
     text = excinfo.exconly().strip()
     for prefix in ("AssertionError: ", "Failed: ", "chipkit.grading.checks.GradedTimeout: ",
-                   "chipkit.grading.loader.StudentImportError: "):
+                   "chipkit.grading.loader.StudentImportError: ",
+                   "chipkit.grading.remote.StudentCrashed: ",
+                   "chipkit.grading.remote.StudentStopped: ", "Exception: "):
         text = text.removeprefix(prefix)
     head, _, note = text.partition("\nFailing test case: ")  # hypothesis' note, if any
     lines = head.splitlines() or [""]
@@ -71,7 +81,7 @@ class _Reporter:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
         tests = [{"nodeid": it.nodeid, "exercise": exercise_of(it), "test": it.name,
-                  "points": points_of(it)} for it in session.items]
+                  "points": points_of(it), "timeout": timeout_of(it)} for it in session.items]
         self.write(kind="collected", tests=tests)
 
     def pytest_runtest_logstart(self, nodeid, location):
@@ -83,14 +93,16 @@ class _Reporter:
         report = yield
         if call.excinfo is not None and report.failed:
             report.chipkit_message = summarize(call.excinfo, self.folder)
+            report.chipkit_crashed = call.excinfo.typename == "StudentCrashed"
         return report
 
     def pytest_runtest_logreport(self, report):
         result = self.results.setdefault(report.nodeid, {"outcome": "passed", "message": ""})
         if report.failed and result["outcome"] == "passed":
-            timeout = "Timeout" in getattr(report, "chipkit_message", "")[:20]
-            result["outcome"] = ("timeout" if timeout else "failed") if report.when == "call" \
-                else "error"
+            head = getattr(report, "chipkit_message", "")[:40]
+            result["outcome"] = ("timeout" if "Timeout" in head else
+                                 "crashed" if getattr(report, "chipkit_crashed", False) else
+                                 "failed") if report.when == "call" else "error"
             message = getattr(report, "chipkit_message", "")
             result["message"] = message or str(report.longrepr)[-300:]
         elif report.skipped and result["outcome"] == "passed":
@@ -106,6 +118,9 @@ class _Reporter:
 def pytest_configure(config):
     path = config.getoption("--grade-report")
     if path:
+        from chipkit.grading.sandbox import die_with
+
+        die_with(os.getppid())  # `chipkit grade` stopped (Ctrl-C, killed): so is this run
         impl = config.getoption("--impl", None)
         folder = Path(impl).resolve() if impl else None
         config.pluginmanager.register(_Reporter(path, folder), "chipkit-grade-report")

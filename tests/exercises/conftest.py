@@ -1,13 +1,16 @@
-"""Fixtures of the graded tests: `mod` imports the exercise file a test module grades, afresh.
+"""Fixtures of the graded tests: `mod` is the exercise file a test module grades, imported afresh
+in a worker process of its own (chipkit.grading.remote): the tests and their references stay here.
 
-test_exNN_name.py grades exNN_name.py from the folder --impl names (solutions/ by default).
+test_exNN_name.py grades exNN_name.py from the folder --impl names (solutions/ by default). A test
+module's WITHHELD names what it compares against; they are switched off in the worker.
 """
 from pathlib import Path
 
 import pytest
 
-from chipkit.grading.checks import arm_timeout
-from chipkit.grading.loader import load_exercise, resolve_impl
+from chipkit.grading.checks import GradedTimeout, arm_timeout
+from chipkit.grading.loader import resolve_impl
+from chipkit.grading.remote import RemoteModule, open_exercise
 
 HERE = Path(__file__).parent
 DEFAULT_TIMEOUT = 10.0  # seconds per graded test; a test file may set its own @pytest.mark.timeout
@@ -41,6 +44,11 @@ def impl_dir(pytestconfig) -> Path:
 
 
 @pytest.fixture
-def mod(request, impl_dir):
-    """The exercise module this test file grades, freshly imported from the --impl folder."""
-    return load_exercise(impl_dir, Path(str(request.path)).stem.removeprefix("test_"))
+def mod(request, impl_dir, tmp_path):
+    """The exercise module this test file grades, freshly imported from the --impl folder in a
+    worker process that ends with the test."""
+    worker = open_exercise(impl_dir, Path(str(request.path)).stem.removeprefix("test_"),
+                           withheld=getattr(request.module, "WITHHELD", ()), workdir=tmp_path,
+                           timeout_error=GradedTimeout)
+    yield RemoteModule(worker)
+    worker.close()

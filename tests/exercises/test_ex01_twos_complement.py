@@ -6,8 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chipkit.grading.checks import GRADED
+from chipkit.grading.checks import GRADED, plain
 from chipkit.numerics import from_twos, signed_range, to_twos
+
+#: what these tests compare against: switched off in the student's process while grading
+WITHHELD = ("chipkit.numerics.to_twos", "chipkit.numerics.from_twos")
 
 WIDTHS = (1, 2, 7, 8, 9, 16, 31, 32, 33, 63, 64)
 TOO_BIG = [("encode", (128, 8)), ("encode", (-129, 8)), ("encode", (1, 1)), ("encode", (2**63, 64)),
@@ -37,6 +40,7 @@ def patterns(draw):
 def test_encode(mod, case):
     value, width = case
     got, want = mod.encode(value, width), to_twos(value, width)
+    plain(got, int, f"encode({value}, {width})")
     assert got == want, f"encode({value}, {width}): expected {want:#b}, got {got!r}"
 
 
@@ -46,6 +50,7 @@ def test_encode_extremes(mod):
         lo, hi = signed_range(width)
         for value in (lo, hi, 0, -1 if width > 1 else 0):
             got, want = mod.encode(value, width), to_twos(value, width)
+            plain(got, int, f"encode({value}, {width})")
             assert got == want, f"encode({value}, {width}): expected {want:#b}, got {got!r}"
 
 
@@ -55,6 +60,7 @@ def test_encode_extremes(mod):
 def test_decode(mod, case):
     bits, width = case
     got, want = mod.decode(bits, width), from_twos(bits, width)
+    plain(got, int, f"decode({bits:#b}, {width})")
     assert got == want, f"decode({bits:#b}, {width}): expected {want}, got {got!r}"
 
 

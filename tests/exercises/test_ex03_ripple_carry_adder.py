@@ -1,24 +1,30 @@
 """Graded: exercise 3, a ripple-carry adder built from full adders (solutions/ex03_...py).
 
 Random and edge-case sums at widths 1, 4, 8 against chipkit.models.arith.add; `width` full adders.
+The block is elaborated and simulated in the student's process (chipkit.grading.probes); its
+outputs and its make-up are judged here.
 """
 import numpy as np
 import pytest
 
-from chipkit.flow.sim import Bench, int_template
-from chipkit.grading.checks import count_instances
-from chipkit.hdl.adders import full_adder
 from chipkit.models.arith import add
 
+#: what these tests compare against: switched off in the student's process while grading
+WITHHELD = ("chipkit.models.arith.add", "chipkit.hdl.adders.ripple_carry_adder")
 
-def bench(mod, width):
-    return Bench(mod.ripple_carry_adder, params={"width": width},
-                 inputs={"a": int_template(width), "b": int_template(width), "cin": bool(0)},
-                 outputs={"s": int_template(width), "cout": bool(0)})
+
+FULL_ADDER = "chipkit.hdl.adders.full_adder"
+
+
+def ports(width, params=None):
+    """The probes' description of the block: name, parameters, inputs and outputs by width."""
+    bus = width if width > 1 else 0  # 0: a one-bit port (a bool)
+    return ("ripple_carry_adder", {"width": width} if params is None else params,
+            {"a": bus, "b": bus, "cin": 0}, {"s": bus, "cout": 0})
 
 
 def check(mod, width, a, b, cin):
-    got = bench(mod, width).run_myhdl({"a": a, "b": b, "cin": cin})
+    got = mod.probe("simulate", *ports(width), {"a": a, "b": b, "cin": cin})
     s, cout = add(a, b, cin, width)
     for t in range(len(a)):
         assert (got["s"][t], got["cout"][t]) == (s[t], cout[t]), (
@@ -48,12 +54,9 @@ def test_carry_ripples_through_every_bit(mod, width):
 
 @pytest.mark.points(2)
 def test_is_built_from_full_adders(mod):
-    for width in (1, 4, None):
-        b = bench(mod, width or 8)
-        if width is None:  # the default width, 8
-            b.params = {}
-        inst = b.instance()
-        found, nested = count_instances(inst, full_adder), count_instances(inst, full_adder, True)
+    for width in (1, 4, None):  # None: the default width, 8
+        made = mod.probe("structure", *ports(width or 8, None if width else {}), [FULL_ADDER])
+        found, nested = made["counts"][FULL_ADDER]
         assert found == (width or 8), (
             f"ripple_carry_adder(width={width or 8}) should contain {width or 8} "
             f"chipkit.hdl.adders.full_adder instances of its own, found {found}"

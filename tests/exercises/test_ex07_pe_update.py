@@ -10,9 +10,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
-from chipkit.grading.checks import GRADED
+from chipkit.grading.checks import GRADED, plain
 from chipkit.models.array_fast import FastArray
 from chipkit.numerics import INT32_MAX, INT32_MIN, wrap32
+
+#: what these tests compare against: switched off in the student's process while grading
+WITHHELD = (
+    "chipkit.numerics.wrap32",
+    "chipkit.numerics.wrap",
+    "chipkit.models.array_fast.FastArray",
+)
 
 int8 = st.integers(-128, 127)
 INT32_EDGES = [INT32_MIN, INT32_MIN + 1, -16384, -1, 0, 1, 16383, INT32_MAX - 16383, INT32_MAX]
@@ -46,9 +53,9 @@ def call(fn, args, size):
     out = fn(*args)
     assert isinstance(out, tuple) and len(out) == size, (
         f"{fn.__name__}{args} should return a tuple of {size} ints, got {out!r}")
-    assert all(isinstance(x, (int, np.integer)) for x in out), (
-        f"{fn.__name__}{args} should return ints, got {out!r}")
-    return tuple(int(x) for x in out)
+    for x in out:
+        plain(x, int, f"{fn.__name__}{args}: an entry of the tuple it")
+    return out
 
 
 def check_ws(mod, a_in, p_in, w):
@@ -72,7 +79,7 @@ def check_os(mod, a_in, b_in, acc):
 @example(-(2**31) - 1)
 @example(INT32_MAX)
 def test_wrap32(mod, x):
-    got = mod.wrap32(x)
+    got = plain(mod.wrap32(x), int, f"wrap32({x})")
     assert got == wrap32(x), f"wrap32({x}) should be {wrap32(x)}, got {got}"
 
 

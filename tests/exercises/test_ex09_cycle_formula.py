@@ -9,8 +9,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chipkit.config import ArrayConfig
-from chipkit.grading.checks import GRADED
+from chipkit.grading.checks import GRADED, plain
 from chipkit.models import array_cycles, array_fast
+
+#: what these tests compare against: switched off in the student's process while grading
+WITHHELD = (
+    "chipkit.models.array_cycles.gemm_cycles",
+    "chipkit.models.array_cycles.fold_cycles",
+    "chipkit.models.array_cycles.folds",
+    "chipkit.models.array_cycles.utilization",
+    "chipkit.models.array_fast.gemm",
+)
 
 dims = st.integers(1, 300)
 sides = st.integers(1, 64)
@@ -28,7 +37,8 @@ SMALL = [(8, 8, 8, 4, 4), (5, 7, 9, 4, 4), (1, 1, 1, 1, 1), (3, 8, 2, 2, 3), (6,
 @example(1, 1, 1, 1, 1, "os")
 def test_matches_the_closed_form(mod, m, n, k, rows, cols, dataflow):
     want = array_cycles.gemm_cycles(m, n, k, ArrayConfig(rows, cols, dataflow))
-    got = mod.gemm_cycles(m, n, k, rows, cols, dataflow)
+    got = plain(mod.gemm_cycles(m, n, k, rows, cols, dataflow), int,
+                f"gemm_cycles({m}, {n}, {k}, {rows}, {cols}, {dataflow!r})")
     assert got == want, (f"gemm_cycles(m={m}, n={n}, k={k}, rows={rows}, cols={cols}, "
                          f"{dataflow!r}) should be {want}, got {got}")
 

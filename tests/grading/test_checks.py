@@ -3,13 +3,8 @@ import numpy as np
 import pytest
 from myhdl import Signal, intbv
 
-from chipkit.grading.checks import (
-    TracedBit,
-    count_instances,
-    expand_runs,
-    processes,
-    saturating_mac_runs,
-)
+from chipkit.grading.checks import TracedBit, expand_runs, saturating_mac_runs
+from chipkit.grading.probes import count_instances, processes
 from chipkit.hdl.adders import full_adder, half_adder, kogge_stone_adder, ripple_carry_adder
 from chipkit.models.arith import mac
 
