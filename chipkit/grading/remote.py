@@ -12,6 +12,7 @@ import atexit
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -86,6 +87,7 @@ class Sandbox:
                 pass
             self.proc.wait()
             self.proc.stderr.close()
+            shutil.rmtree(self.home, ignore_errors=True)
 
 
 _sandbox: Sandbox | None = None
@@ -156,6 +158,7 @@ class Worker:
         except (EOFError, ConnectionError):
             raise self._crashed(f"during {during}") from None
         except (WireError, ValueError) as e:
+            self.close()  # what is left on the line cannot be trusted to be in step
             raise StudentCrashed(f"during {during} the process running your code sent the grader "
                                  f"something that is not an answer ({e})") from None
 

@@ -196,6 +196,15 @@ def test_the_worker_may_not_reach_the_grader(tmp_path, expr, match):
         mod.f()
 
 
+def test_memory_and_answers_are_bounded(tmp_path):
+    mod = student(tmp_path, "import numpy as np\ndef hog():\n    return bytearray(2**40)\n"
+                            "def huge():\n    return np.zeros(2**24)\n")
+    with pytest.raises(MemoryError):
+        mod.hog()
+    with pytest.raises(StudentCrashed, match="not an answer .*bytes"):
+        mod.huge()  # 128 MiB of float64: more than an answer may be
+
+
 def test_the_worker_may_write_in_its_own_folder_and_read_the_kit(tmp_path):
     mod = student(tmp_path, "import os, tempfile\ndef f():\n    open('out.txt', 'w').write('x')\n"
                             "    with tempfile.NamedTemporaryFile() as t:\n        t.write(b'y')\n"

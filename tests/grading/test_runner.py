@@ -172,3 +172,10 @@ def test_wrong_answers_lose_exactly_their_points(tmp_path):
         assert lost == LOSES[name], (name, [t for t in ex["tests"] if t["outcome"] != "passed"])
         assert ex["score"] == sum(t["max"] for t in ex["tests"] if t["name"] not in LOSES[name])
     assert report["score"] == sum(ex["score"] for ex in report["exercises"])
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "inf", "nan", "601", "1e9", "ten"])
+def test_timeout_must_be_positive_finite_and_bounded(value):
+    out = cli("--timeout", value)
+    assert out.returncode == 2 and out.stdout == "", out
+    assert out.stderr.count("\n") == 1 and "--timeout" in out.stderr, out.stderr
