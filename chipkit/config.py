@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from chipkit.checks import check_type, show
 from chipkit.errors import ConfigError
 
 DATAFLOWS = ("ws", "os")
@@ -30,13 +33,14 @@ class ArrayConfig:
     def __post_init__(self):
         for name in ("rows", "cols"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise ConfigError(f"array {name} must be an integer, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ConfigError(f"array {name} must be an integer, got {show(v)}")
             if not 1 <= v <= MAX_DIM:
                 raise ConfigError(f"array {name} must be in 1..{MAX_DIM}, got {v}")
-        if self.dataflow not in DATAFLOWS:
-            raise ConfigError(f"unknown dataflow {self.dataflow!r}; use 'ws' (weight-stationary) "
-                              "or 'os' (output-stationary)")
+            object.__setattr__(self, name, int(v))  # a numpy integer becomes a Python int
+        if not isinstance(self.dataflow, str) or self.dataflow not in DATAFLOWS:
+            raise ConfigError(f"unknown dataflow {show(self.dataflow)}; use 'ws' "
+                              "(weight-stationary) or 'os' (output-stationary)")
 
     @classmethod
     def parse(cls, array: str, dataflow: str = "ws") -> ArrayConfig:
@@ -83,9 +87,10 @@ class CoreConfig:
                   "dram_latency": 1 << 12}
         for name, hi in limits.items():
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
                 raise ConfigError(f"core {name} must be an integer in 1..{hi} (the ISA's fields "
-                                  f"set the upper bound), got {v!r}")
+                                  f"set the upper bound), got {show(v)}")
+            object.__setattr__(self, name, int(v))
         if self.lanes & (self.lanes - 1) or self.lanes < 2:
             raise ConfigError(f"core lanes must be a power of two from 2 to 64 (the 256-entry "
                               f"GELU table is stored L entries a row), got {self.lanes}")
@@ -97,3 +102,16 @@ class CoreConfig:
     @property
     def lut_rows(self) -> int:
         return 256 // self.lanes
+
+
+_EXAMPLES = {ArrayConfig: "e.g. ArrayConfig(4, 4, 'ws'); a CoreConfig's array is cfg.array",
+             CoreConfig: "e.g. CoreConfig(lanes=4), the core with a 4 x 4 array"}
+
+
+def check_config(cfg, cls: type, name: str = "cfg"):
+    """`cfg` if it is a `cls` (ArrayConfig or CoreConfig); ConfigError saying which to pass."""
+    if isinstance(cfg, ArrayConfig) and cls is CoreConfig:
+        raise ConfigError(f"{name} must be a CoreConfig, got {cfg}: the inference core's sizes "
+                          f"are a CoreConfig (CoreConfig(lanes={cfg.rows}) for a {cfg.rows} x "
+                          f"{cfg.rows} array)")
+    return check_type(cfg, cls, name, _EXAMPLES[cls])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chipkit.checks import as_array, check_flag, check_int, check_real, real_array, show
 from chipkit.errors import ConfigError, RangeError, ShapeError
 
 #: the chip's two number widths: int8 operands, int32 sums and accumulators
@@ -20,6 +21,9 @@ INT32_MIN, INT32_MAX = -(1 << (INT32_BITS - 1)), (1 << (INT32_BITS - 1)) - 1
 REQUANT_MULT_BITS = 16
 #: ... and right shifts lie in 0..REQUANT_MAX_SHIFT.
 REQUANT_MAX_SHIFT = 47
+#: widths the functions below accept (Python ints have no limit; this one refuses absurd widths
+#: while leaving room for the widest bus the kit re-simulates: a 64-lane core's memory rows)
+MAX_WIDTH = 65536
 
 
 def check_width(width, name: str = "width") -> int:
@@ -28,6 +32,8 @@ def check_width(width, name: str = "width") -> int:
         raise ConfigError(f"{name} must be a positive integer number of bits, got {width!r}")
     if width < 1:
         raise ConfigError(f"{name} must be at least 1 bit, got {width}; use a positive width")
+    if width > MAX_WIDTH:
+        raise ConfigError(f"{name} must be at most {MAX_WIDTH} bits, got {width}")
     return int(width)
 
 
@@ -43,18 +49,28 @@ def unsigned_range(width: int) -> tuple[int, int]:
     return 0, (1 << width) - 1
 
 
-def _ints(x, name: str = "value"):
-    """`x` as a Python int or an integer numpy array (object dtype for huge values)."""
-    if isinstance(x, bool):
+def _ints(x, name: str = "value", bools: bool = True):
+    """`x` as a Python int or an integer numpy array (object dtype for huge values). Bools count
+    as 0 and 1 unless `bools` is False (a setting such as a shift is never a bool). An int64
+    array comes back as itself: callers never modify the result in place."""
+    if type(x) is np.ndarray and x.dtype == np.int64:
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        if not bools:
+            raise ShapeError(f"{name} must be an integer, not a bool, got {x!r}")
         return int(x)
     if isinstance(x, (int, np.integer)):
         return int(x)
-    arr = np.asarray(x)
+    arr = as_array(x, name)
+    if arr.size == 0 and not isinstance(x, np.ndarray):
+        arr = arr.astype(np.int64)  # numpy reads [] as float64
     if arr.dtype == object:
         if not all(isinstance(v, (int, np.integer)) for v in arr.flat):
-            raise ShapeError(f"{name} must hold integers only")
+            raise ShapeError(f"{name} must hold integers only, got {show(x)}")
         return arr
     if arr.dtype == bool:
+        if not bools:
+            raise ShapeError(f"{name} must be an integer, not a bool, got {show(x)}")
         return arr.astype(np.int64)
     if not np.issubdtype(arr.dtype, np.integer):
         raise ShapeError(
@@ -79,14 +95,15 @@ def _any(cond) -> bool:
 
 def fits(x, width: int, signed: bool = True):
     """True where `x` fits in `width` bits (signed two's complement, or unsigned)."""
-    lo, hi = signed_range(width) if signed else unsigned_range(width)
-    x = _ints(x)
+    lo, hi = signed_range(width) if check_flag(signed, "signed") else unsigned_range(width)
+    x = _ints(x, "x")
     return (x >= lo) & (x <= hi)
 
 
 def check_fits(x, width: int, signed: bool = True, name: str = "value"):
     """Return `x` as ints, or raise RangeError naming the first value that does not fit."""
     x = _ints(x, name)
+    signed = check_flag(signed, "signed")
     lo, hi = signed_range(width) if signed else unsigned_range(width)
     bad = np.logical_not(fits(x, width, signed))
     if _any(bad):
@@ -106,7 +123,7 @@ def to_twos(x, width: int):
     (255, 128, 5)
     """
     width = check_width(width)
-    x = _wide(check_fits(x, width, signed=True), width)
+    x = _wide(check_fits(x, width, signed=True, name="x"), width)
     return x & ((1 << width) - 1)
 
 
@@ -128,7 +145,7 @@ def wrap(x, width: int):
     (-128, 127, -2147483648)
     """
     width = check_width(width)
-    x = _wide(_ints(x), width)
+    x = _wide(_ints(x, "x"), width)
     low = x & ((1 << width) - 1)
     return low - ((low >> (width - 1)) << width)
 
@@ -136,7 +153,7 @@ def wrap(x, width: int):
 def wrap_unsigned(x, width: int):
     """Keep the low `width` bits of `x`, read as unsigned."""
     width = check_width(width)
-    return _wide(_ints(x), width) & ((1 << width) - 1)
+    return _wide(_ints(x, "x"), width) & ((1 << width) - 1)
 
 
 def saturate(x, width: int):
@@ -146,7 +163,7 @@ def saturate(x, width: int):
     (127, -128, 5)
     """
     lo, hi = signed_range(width)
-    x = _ints(x)
+    x = _ints(x, "x")
     if isinstance(x, int):
         return min(max(x, lo), hi)
     if x.dtype != object:
@@ -173,8 +190,8 @@ def sat32(x):
 
 def check_requant_params(multiplier, shift):
     """Raise ConfigError unless 0 <= multiplier < 2**16 and 0 <= shift <= 47 (integers)."""
-    m = _ints(multiplier, "multiplier")
-    s = _ints(shift, "shift")
+    m = _ints(multiplier, "multiplier", bools=False)
+    s = _ints(shift, "shift", bools=False)
     if _any(np.asarray(m) < 0) or _any(np.asarray(m) >= 1 << REQUANT_MULT_BITS):
         raise ConfigError(
             f"requantization multiplier must be an integer in 0..{(1 << REQUANT_MULT_BITS) - 1}; "
@@ -216,10 +233,8 @@ def quantize_multiplier(real_scale: float, bits: int = 15) -> tuple[int, int]:
     >>> quantize_multiplier(0.5)
     (16384, 15)
     """
-    if not np.isfinite(real_scale) or real_scale <= 0:
-        raise ConfigError(f"real_scale must be a positive finite number, got {real_scale!r}")
-    if not 1 <= bits <= REQUANT_MULT_BITS:
-        raise ConfigError(f"bits must be in 1..{REQUANT_MULT_BITS}, got {bits}")
+    real_scale = check_real(real_scale, "real_scale")
+    bits = check_int(bits, "bits", 1, REQUANT_MULT_BITS)
     best = None
     for shift in range(REQUANT_MAX_SHIFT + 1):
         m = int(round(real_scale * 2.0**shift))
@@ -237,8 +252,9 @@ def quantize_multiplier(real_scale: float, bits: int = 15) -> tuple[int, int]:
 
 def symmetric_scale(x, width: int = 8) -> float:
     """The scale that maps max|x| to the largest `width`-bit value (symmetric quantization)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 0 or not np.all(np.isfinite(x)):
+    width = check_width(width)
+    x = real_array(x, "x")
+    if x.size == 0:
         raise ShapeError("x must be a non-empty array of finite numbers")
     amax = float(np.max(np.abs(x)))
     return (amax if amax > 0 else 1.0) / signed_range(width)[1]
@@ -246,12 +262,12 @@ def symmetric_scale(x, width: int = 8) -> float:
 
 def quantize(x, scale: float, width: int = 8):
     """Float -> int`width`: round x / scale to nearest (half to even, numpy's rule), saturate."""
-    if not np.isfinite(scale) or scale <= 0:
-        raise ConfigError(f"scale must be a positive finite number, got {scale!r}")
-    x = np.asarray(x, dtype=np.float64)
-    return saturate(np.round(x / scale).astype(np.int64), width)
+    scale, width = check_real(scale, "scale"), check_width(width)
+    lo, hi = signed_range(width)
+    q = np.round(real_array(x, "x") / scale)  # clipped before the cast, which would wrap
+    return saturate(np.clip(q, max(lo, -2**62), min(hi, 2**62)).astype(np.int64), width)
 
 
 def dequantize(q, scale: float):
     """int -> float: q * scale."""
-    return np.asarray(_ints(q, "q"), dtype=np.float64) * scale
+    return np.asarray(_ints(q, "q"), dtype=np.float64) * check_real(scale, "scale")

@@ -19,34 +19,39 @@ from __future__ import annotations
 from math import ceil
 
 from chipkit import isa
-from chipkit.config import CoreConfig
+from chipkit.checks import check_choice, check_int, check_type, show
+from chipkit.config import CoreConfig, check_config
+from chipkit.errors import ConfigError
 
 DMA_QUEUE = 4  # DMA jobs issued and not finished, at most (the running one included)
+MAX_LANES = 64  # CoreConfig's largest L
 
 
 def dma_beat_cycles(mem: str, cfg: CoreConfig) -> int:
     """Cycles the DMA spends on one row of `mem` once the latency is over."""
+    mem, cfg = check_choice(mem, "mem", isa.MEMORIES), check_config(cfg, CoreConfig)
     return ceil(isa.MEMORIES[mem].row_bytes(cfg.lanes) / cfg.dma_bytes_per_cycle)
 
 
 def dma_cycles(mem: str, rows: int, cfg: CoreConfig) -> int:
     """One DMA job of `rows` rows of `mem`: latency + rows * ceil(row bytes / bandwidth)."""
-    return cfg.dram_latency + rows * dma_beat_cycles(mem, cfg)
+    rows = check_int(rows, "rows", 0)
+    return dma_beat_cycles(mem, cfg) * rows + cfg.dram_latency
 
 
 def mm_drain(lanes: int) -> int:
     """Cycles from an mm's last row entering the array to its result row landing in ACC."""
-    return 2 * lanes - 2
+    return 2 * check_int(lanes, "lanes", 1, MAX_LANES) - 2
 
 
 def mm_cycles(rows: int, lanes: int) -> int:
     """Issue to the last result row in ACC: rows + 2L - 2."""
-    return rows + mm_drain(lanes)
+    return check_int(rows, "rows", 0) + mm_drain(lanes)
 
 
 def lw_cycles(lanes: int) -> int:
     """A weight tile shifts into the array one row a cycle: L cycles."""
-    return lanes
+    return check_int(lanes, "lanes", 1, MAX_LANES)
 
 
 # The vector unit (chipkit.hdl.vector_unit) reads one memory row (chunk) a cycle; each pass over a
@@ -70,7 +75,9 @@ def vector_cycles(op: str, rows: int, chunks: int, lanes: int) -> int:
     """Cycles the vector unit is busy with `op` on `rows` logical rows of `chunks` memory rows:
     rows * (passes * chunks + extra) + VECTOR_LATENCY, and for vtrans L more (the transpose
     buffer's last block is written out after the last read)."""
-    passes, extra = VECTOR_COST[op]
+    passes, extra = VECTOR_COST[check_choice(op, "op", VECTOR_COST)]
+    rows, chunks = check_int(rows, "rows", 1), check_int(chunks, "chunks", 1)
+    lanes = check_int(lanes, "lanes", 1, MAX_LANES)
     return (rows * (passes * chunks + extra) + VECTOR_LATENCY
             + (lanes if op == "vtrans" else 0))
 
@@ -78,7 +85,11 @@ def vector_cycles(op: str, rows: int, chunks: int, lanes: int) -> int:
 def duration(instr: isa.Instr, cfg: CoreConfig, shape: tuple) -> int:
     """Cycles from the first cycle a unit works on `instr` to the end of its last (the vector
     unit's current shape is (rows, chunks, cstride))."""
-    a, op, L = instr.args, instr.op.mnemonic, cfg.lanes
+    instr = check_type(instr, isa.Instr, "instr", "isa.make(...) or isa.decode(word)")
+    a, op, L = instr.args, instr.op.mnemonic, check_config(cfg, CoreConfig).lanes
+    if instr.op.unit == "ctrl":
+        raise ConfigError(f"{op} runs on no unit (the controller takes it at issue); duration is "
+                          "for dma, lw, mm and the vector instructions")
     if instr.op.unit == "dma":
         return dma_cycles(isa.memory(a["mem"]).name, a["rows"], cfg)
     if op == "lw":
@@ -87,6 +98,9 @@ def duration(instr: isa.Instr, cfg: CoreConfig, shape: tuple) -> int:
         return mm_cycles(a["rows"], L)
     if op == "vshape":
         return 1
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3:
+        raise ConfigError(f"shape must be the vector unit's (rows, chunks, cstride), got "
+                          f"{show(shape)}")
     rows, chunks, _ = shape
     return vector_cycles(op, rows, chunks, L)
 

@@ -11,9 +11,10 @@ from math import ceil
 import numpy as np
 
 from chipkit import isa, timing
-from chipkit.config import CoreConfig
-from chipkit.errors import ConfigError
+from chipkit.config import CoreConfig, check_config
+from chipkit.errors import ConfigError, ShapeError
 from chipkit.models.array_golden import check_gemm_operands
+from chipkit.models.core_golden import dram_image
 
 MAX_ROWS = (1 << 10) - 1  # the rows field of dma and mm
 MAX_STRIDE = (1 << 11) - 1  # the DMA stride field, in bytes
@@ -45,8 +46,13 @@ class CoreGemm:
         return "".join(f"{i}\n" for i in self.instructions)
 
     def read_c(self, dram: np.ndarray) -> np.ndarray:
-        """C (M x N, int64 of int32 values) from a final DRAM image."""
-        raw = np.asarray(dram, dtype=np.uint8)[self.c_addr:self.c_addr + self.m * self.n_pad * 4]
+        """C (M x N, int64 of int32 values) from a final DRAM image (a run's `.dram`)."""
+        end = self.c_addr + self.m * self.n_pad * 4
+        dram = dram_image(dram)
+        if dram.size < end:
+            raise ShapeError(f"dram is {dram.size} bytes; C lies at bytes {self.c_addr}.."
+                             f"{end - 1}: give the final DRAM of a run of this program (run.dram)")
+        raw = dram[self.c_addr:end]
         return raw.view("<i4").reshape(self.m, self.n_pad)[:, : self.n].astype(np.int64)
 
 
@@ -259,6 +265,7 @@ def compile_gemm(a, b, cfg: CoreConfig) -> CoreGemm:
     alternate between the two buffers: the next tile's `lw` runs while the current tile streams.
     """
     a, b = check_gemm_operands(a, b)
+    cfg = check_config(cfg, CoreConfig)
     (m, k), n = a.shape, b.shape[1]
     L = cfg.lanes
     kf, nf = ceil(k / L), ceil(n / L)
@@ -266,19 +273,26 @@ def compile_gemm(a, b, cfg: CoreConfig) -> CoreGemm:
     if kp > MAX_STRIDE or 4 * np_ > MAX_STRIDE:
         raise ConfigError(f"K = {k} or N = {n} is too large for the DMA stride field "
                           f"({MAX_STRIDE} bytes): K <= {MAX_STRIDE // L * L}, N <= "
-                          f"{MAX_STRIDE // 4 // L * L} on this core")
+                          f"{MAX_STRIDE // 4 // L * L} on this core; use a smaller K or N (split "
+                          "the GEMM)")
     w_rows = kf * nf * L
     chunk = min(MAX_ROWS, m, (cfg.sram_rows - w_rows) // kf if cfg.sram_rows > w_rows else 0,
                 cfg.acc_rows // nf)
     if chunk < 1:
-        raise ConfigError(f"the weights need {w_rows} SRAM rows plus room for A; the core has "
-                          f"{cfg.sram_rows} SRAM and {cfg.acc_rows} ACC rows: enlarge CoreConfig "
-                          "or split the GEMM")
+        wider = (f", more lanes (the command line's --array {2 * L}x{2 * L}; CoreConfig(lanes="
+                 f"{2 * L}) in Python)" if L < 64 else "")
+        raise ConfigError(
+            f"this GEMM needs {w_rows + kf} SRAM rows (B's weight tiles, about K x N / L = "
+            f"{w_rows}, and a row of A per K slice) and {nf} ACC rows; the core has "
+            f"{cfg.sram_rows} and {cfg.acc_rows}. Use a smaller K or N (split the GEMM){wider}, "
+            "or in Python a deeper CoreConfig(sram_rows=..., acc_rows=...)")
     a_addr, b_addr = 0, _align(m * kp)
     c_addr = b_addr + _align(kp * np_)
     size = c_addr + m * np_ * 4
     if size > cfg.dram_bytes:
-        raise ConfigError(f"A, B and C need {size} bytes of DRAM; the core has {cfg.dram_bytes}")
+        raise ConfigError(f"A, B and C need {size} bytes of DRAM; the core has {cfg.dram_bytes}: "
+                          "use a smaller M, N or K (split the GEMM), or in Python a larger "
+                          "CoreConfig(dram_bytes=...)")
     dram = np.zeros(size, dtype=np.uint8)
     ap = np.zeros((m, kp), np.int64)
     ap[:, :k] = a

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chipkit.checks import check_flag, check_int
 from chipkit.errors import ShapeError
 from chipkit.numerics import INT32_BITS, check_fits, check_width, saturate, wrap, wrap_unsigned
 
@@ -51,8 +52,12 @@ def mac(a, b, clear, enable, saturating: bool = False, acc_width: int = ACC_WIDT
 
     At each edge: if clear, acc <- 0 (clear wins over enable); elif enable, acc <- acc + a*b,
     wrapped to `acc_width` bits (two's complement, like an ordinary adder) or, if `saturating`,
-    clamped to the signed range; else acc holds. The accumulator starts at 0 (reset).
+    clamped to the signed range; else acc holds. The accumulator starts at 0 (reset). Widths:
+    operands 1..32 bits, the accumulator 1..128 (wider than 64: Python ints, dtype object).
     """
+    saturating = check_flag(saturating, "saturating")
+    acc_width = check_int(acc_width, "acc_width", 1, 128)
+    operand_width = check_int(operand_width, "operand_width", 1, 32)
     a = check_fits(a, operand_width, name="a")
     b = check_fits(b, operand_width, name="b")
     clear = check_fits(clear, 1, signed=False, name="clear")
@@ -62,7 +67,7 @@ def mac(a, b, clear, enable, saturating: bool = False, acc_width: int = ACC_WIDT
     if not (a.ndim == 1 and a.shape == b.shape == clear.shape == enable.shape):
         raise ShapeError("a, b, clear and enable must be 1-D sequences of one length "
                          "(one value per cycle)")
-    out = np.empty(len(a), dtype=np.int64)
+    out = np.empty(len(a), dtype=np.int64 if acc_width <= 64 else object)
     acc = 0
     for t in range(len(a)):  # the sequence is inherently serial once saturation is involved
         if clear[t]:

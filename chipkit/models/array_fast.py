@@ -10,15 +10,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipkit.config import ArrayConfig
+from chipkit.checks import check_flag, check_int, check_type
+from chipkit.config import ArrayConfig, check_config
+from chipkit.errors import ShapeError
 from chipkit.models.array_schedule import Schedule, build, collect
-from chipkit.numerics import wrap32
+from chipkit.numerics import check_fits, wrap32
 
 #: the registers a trace records, per dataflow, with their shapes (F = folds)
 STATE = {
     "ws": ("w", "a", "p", "skew", "deskew", "valid"),  # [F,R,C] x3, [F,R,R], [F,C,C], [F,R+C-1]
     "os": ("a", "b", "acc", "skew_a", "skew_b", "c_out", "c_valid"),
 }
+
+
+MAX_FOLDS = 1 << 24  # folds stepped side by side: far more than any memory holds
 
 
 def _delay_mask(n: int) -> np.ndarray:
@@ -47,9 +52,16 @@ class FastArray:
     """The array's registers for F folds at once; `step` applies one clock edge."""
 
     def __init__(self, cfg: ArrayConfig, folds: int, w_before: np.ndarray | None = None):
-        r, c, f = cfg.rows, cfg.cols, folds
-        self.cfg = cfg
+        """cfg -- the array; folds -- F, how many folds step side by side; w_before -- WS only:
+        [F, R, C] the weights each fold's PEs hold at the start (zeros if None)."""
+        self.cfg = check_config(cfg, ArrayConfig)
+        r, c, f = cfg.rows, cfg.cols, check_int(folds, "folds", 1, MAX_FOLDS)
         z = np.zeros
+        if w_before is not None:
+            w_before = np.asarray(check_fits(w_before, 8, name="w_before"), dtype=np.int64)
+            if cfg.dataflow != "ws" or w_before.shape != (f, r, c):
+                raise ShapeError(f"w_before is for WS arrays only, [folds, R, C] = {[f, r, c]}; "
+                                 f"got shape {list(w_before.shape)} for dataflow {cfg.dataflow}")
         if cfg.dataflow == "ws":
             self.w = z((f, r, c), np.int64) if w_before is None else w_before.copy()
             self.a, self.p = z((f, r, c), np.int64), z((f, r, c), np.int64)
@@ -130,6 +142,8 @@ class ArrayRun:
 
 def run(schedule: Schedule, record: bool = False) -> ArrayRun:
     """Step the fast model through `schedule`; all folds advance together."""
+    check_type(schedule, Schedule, "schedule", "chipkit.models.array_schedule.build(a, b, cfg)")
+    record = check_flag(record, "record")
     f, t = schedule.folds, schedule.steps
     arr = FastArray(schedule.cfg, f, schedule.w_before)
     outs, valids = np.zeros((f, t, schedule.cfg.cols), np.int64), np.zeros((f, t), np.int64)

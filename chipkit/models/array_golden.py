@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from chipkit.checks import int_array
 from chipkit.errors import RangeError, ShapeError
 from chipkit.numerics import INT8_MAX, INT8_MIN, wrap32
 
 
 def check_int8_matrix(x, name: str) -> np.ndarray:
     """`x` as a 2-D int64 array of int8 values, or a ChipkitError that says what is wrong."""
-    arr = np.asarray(x)
+    arr = int_array(x, name, what="integers (int8 values)")
     if arr.ndim != 2:
         raise ShapeError(f"{name} must be a 2-D matrix, got {arr.ndim}-D with shape {arr.shape}")
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ShapeError(f"{name} must have at least one row and one column, got shape {arr.shape}")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise ShapeError(f"{name} must hold integers (int8 values), got dtype {arr.dtype}; "
-                         "quantize float data first (chipkit.numerics.quantize)")
     if arr.min() < INT8_MIN or arr.max() > INT8_MAX:
         raise RangeError(f"{name} holds values outside int8 ({INT8_MIN}..{INT8_MAX}): "
                          f"min {arr.min()}, max {arr.max()}; quantize or clip it first")

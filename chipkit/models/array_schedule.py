@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chipkit.config import ArrayConfig
+from chipkit.checks import check_int, check_type, int_array
+from chipkit.config import ArrayConfig, check_config
+from chipkit.errors import ShapeError
 from chipkit.models.array_cycles import fold_cycles
 from chipkit.models.array_golden import check_gemm_operands
 from chipkit.numerics import wrap32
@@ -51,6 +53,7 @@ class Schedule:
 
     def inputs(self, f: int) -> dict:
         """Fold f's inputs step by step: {port: [T] or [T, lanes]}."""
+        f = check_int(f, "f", 0, self.folds - 1)
         return {**self.control, **{k: v[f] for k, v in self.data.items()}}
 
     def active(self) -> np.ndarray:
@@ -79,6 +82,7 @@ def _pad(x: np.ndarray, shape) -> np.ndarray:
 def build(a, b, cfg: ArrayConfig) -> Schedule:
     """The schedule that computes A (M x K) @ B (K x N) on the array `cfg`."""
     a, b = check_gemm_operands(a, b)
+    cfg = check_config(cfg, ArrayConfig)
     (m, k), n = a.shape, b.shape[1]
     r, c = cfg.rows, cfg.cols
     t = fold_cycles(m, n, k, cfg)
@@ -119,7 +123,19 @@ def collect(s: Schedule, c_out: np.ndarray, c_valid: np.ndarray) -> np.ndarray:
     WS: each fold yields M rows of partial sums for C's columns n0.., added over the K folds.
     OS: each fold yields its R rows bottom row first; they are placed, not added.
     """
+    s = check_type(s, Schedule, "s", "chipkit.models.array_schedule.build(a, b, cfg)")
     r, c = s.cfg.rows, s.cfg.cols
+    c_out, c_valid = int_array(c_out, "c_out"), int_array(c_valid, "c_valid")
+    if c_out.shape != (s.folds, s.steps, c) or c_valid.shape != (s.folds, s.steps):
+        raise ShapeError(f"c_out must be [folds, steps, C] = {[s.folds, s.steps, c]} and c_valid "
+                         f"[folds, steps] = {[s.folds, s.steps]}; got {list(c_out.shape)} and "
+                         f"{list(c_valid.shape)}")
+    want = s.m if s.cfg.dataflow == "ws" else r
+    got = c_valid.astype(bool).sum(axis=1)
+    if (got != want).any():
+        f = int(np.flatnonzero(got != want)[0])
+        raise ShapeError(f"fold {f} put out {got[f]} valid rows (c_valid); every fold of this "
+                         f"schedule puts out {want}: the array's valid pipeline is off")
     out = np.zeros((s.m, s.n), dtype=np.int64)
     for f, (o0, n0) in enumerate(s.origins):
         rows = c_out[f][c_valid[f].astype(bool)]

@@ -5,12 +5,16 @@ Values come from the golden model's instruction semantics (chipkit.models.core_g
 when a unit finishes; a program whose units touch the same rows without a `sync` in between is
 refused as a race, so for every accepted program the final state equals the golden model's. How
 long each unit takes is chipkit.timing's, the specification the RTL meets cycle for cycle.
+
+Every program ends: the ISA has no branches, and each stall lasts only until a running job
+finishes, so the model needs no cycle limit (the golden model has no instruction limit either).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from chipkit import isa, timing
+from chipkit.checks import check_type
 from chipkit.config import CoreConfig
 from chipkit.isa import row_bytes
 from chipkit.models.core_golden import CoreRun, CoreState, ProgramError, apply
@@ -36,6 +40,8 @@ def _rows(mem, first, count):
 
 def footprint(instr: isa.Instr, state: CoreState) -> tuple[set, set]:
     """(reads, writes) of an instruction as {(memory, row)}; weight buffers are ("w", buf)."""
+    check_type(instr, isa.Instr, "instr", "isa.make(...) or isa.decode(word)")
+    check_type(state, CoreState, "state", "CoreState.fresh(cfg, dram)")
     a, op, L = instr.args, instr.op.mnemonic, state.cfg.lanes
     if instr.op.unit == "dma":
         mem = isa.memory(a["mem"]).name
@@ -71,9 +77,9 @@ class FastCore:
     """Steps the core one cycle at a time (skipping ahead while nothing can change)."""
 
     def __init__(self, cfg: CoreConfig, program, dram=None):
+        self.state = CoreState.fresh(cfg, dram)  # checks cfg and dram
         self.cfg = cfg
         self.words = isa.program_words(program)
-        self.state = CoreState.fresh(cfg, dram)
         self.cycle, self.pc = 0, 0
         self.dma: list[Job] = []  # in order; the head is running
         self.lw: Job | None = None
@@ -190,7 +196,7 @@ class FastCore:
         else:
             self.vec = job
 
-    def run(self, max_cycles: int = 10_000_000) -> CoreRun:
+    def run(self) -> CoreRun:
         """Run to `halt`; return the final state and the counters."""
         while True:
             if self.pc >= len(self.words):
@@ -218,8 +224,6 @@ class FastCore:
             for _ in range(step):
                 self._retire()
                 self.cycle += 1
-            if self.cycle > max_cycles:
-                raise ProgramError(f"pc {self.pc}: no halt within {max_cycles} cycles")
         self.state.halted = True
         self.counters["cycles"] = self.cycle
         return CoreRun(self.state, dict(self.counters), "fast", self.cycle, self.timeline)

@@ -1,8 +1,10 @@
 """The golden model of the inference core: what each instruction of docs/isa.md does to DRAM and the
 on-chip memories, executed one after another (no timing). The cycle models must end in this state.
 
-It also polices programs: an out-of-range address, a read of a row nothing wrote, a missing halt
-stop with a ProgramError that names the program counter and the instruction.
+It also polices programs: an out-of-range address, a read of a row nothing wrote, a transfer of
+zero rows, a missing halt stop with a ProgramError that names the program counter and the
+instruction. The ISA has no branches, so a program runs each instruction at most once and always
+ends: there is no instruction limit (the cycle model has none either).
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chipkit import isa
-from chipkit.config import CoreConfig
-from chipkit.errors import ChipkitError, ShapeError
+from chipkit.checks import check_choice, check_int, check_type, int_array
+from chipkit.config import CoreConfig, check_config
+from chipkit.errors import ChipkitError, RangeError, ShapeError
 from chipkit.models import vector_golden
 from chipkit.numerics import wrap32
 
@@ -25,9 +28,64 @@ def _u16(b, i):
     return b[..., i].astype(np.int64) | (b[..., i + 1].astype(np.int64) << 8)
 
 
+def dram_image(dram, name: str = "dram") -> np.ndarray:
+    """A DRAM image as uint8 bytes from address 0: bytes or bytearray, a 1-D uint8 array, a 1-D
+    int8 array (its two's complement bytes: -1 is 0xFF), or 1-D integers in 0..255. Anything else
+    (floats, values outside a byte, more axes) is a ChipkitError naming `name`."""
+    if isinstance(dram, (bytes, bytearray, memoryview)):
+        return np.frombuffer(dram, dtype=np.uint8).copy()
+    arr = int_array(dram, name, ndim=1, what="bytes (integers 0..255)",
+                    hint="; pack values into bytes with core_golden.pack_rows")
+    if arr.dtype == np.int8:
+        return arr.view(np.uint8)
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        at = int(np.flatnonzero((arr < 0) | (arr > 255))[0])
+        raise RangeError(f"{name}[{at}] is {arr[at]}, not a byte: DRAM holds bytes 0..255; give "
+                         "int8 values as an int8 array (np.asarray(x, dtype=np.int8): their two's "
+                         "complement bytes) or pack them with core_golden.pack_rows")
+    return arr.astype(np.uint8)
+
+
+#: the value range of a memory's row entries: (lo, hi) per column of the last axis
+_RANGES = {"sram": (-128, 127), "lut": (-128, 127), "acc": (-(2**31), 2**31 - 1),
+           "param": ((0, 0, 0, 0), (65535, 255, 65535, 255)), "scale": ((0, 0), (65535, 255))}
+
+
+def _shape(mem: str, lanes: int) -> tuple:
+    return {"param": (4,), "scale": (lanes, 2)}.get(mem, (lanes,))
+
+
 def unpack_rows(mem: str, raw: np.ndarray, lanes: int) -> np.ndarray:
     """DRAM bytes [rows, row_bytes] -> memory rows (int64): sram/lut [rows, L], acc [rows, L],
     param [rows, 4] = (m1, s1, m2, s2), scale [rows, L, 2] = (multiplier, shift) per lane."""
+    mem = check_choice(mem, "mem", isa.MEMORIES)
+    lanes = check_int(lanes, "lanes", 1, 64)
+    arr = int_array(raw, "raw", ndim=2, what="bytes (integers 0..255)")
+    if arr.shape[1] != isa.row_bytes(mem, lanes) or (arr.size and (arr.min() < 0
+                                                                    or arr.max() > 255)):
+        raise ShapeError(f"raw must be [rows, {isa.row_bytes(mem, lanes)}] bytes 0..255 (a {mem} "
+                         f"row of {lanes} lanes), got {arr.shape}")
+    return _unpack(mem, arr.astype(np.uint8), lanes)
+
+
+def pack_rows(mem: str, rows: np.ndarray, lanes: int) -> np.ndarray:
+    """Memory rows -> DRAM bytes [rows, row_bytes] (the inverse of unpack_rows)."""
+    mem = check_choice(mem, "mem", isa.MEMORIES)
+    lanes = check_int(lanes, "lanes", 1, 64)
+    arr = int_array(rows, "rows")
+    shape = _shape(mem, lanes)
+    if arr.ndim != 1 + len(shape) or arr.shape[1:] != shape:
+        raise ShapeError(f"{mem} rows of {lanes} lanes are [rows, {', '.join(map(str, shape))}], "
+                         f"got shape {arr.shape}")
+    lo, hi = (np.asarray(v) for v in _RANGES[mem])
+    if arr.size and ((arr < lo).any() or (arr > hi).any()):
+        what = {"param": "(m1 u16, s1 u8, m2 u16, s2 u8)", "scale": "(multiplier u16, shift u8)"}
+        raise RangeError(f"rows hold values that a {mem} row cannot: its entries are "
+                         f"{what.get(mem, f'{lo}..{hi}')}")
+    return _pack(mem, arr.astype(np.int64), lanes)
+
+
+def _unpack(mem: str, raw: np.ndarray, lanes: int) -> np.ndarray:
     if mem in ("sram", "lut"):
         return raw.view(np.int8).astype(np.int64)
     if mem == "acc":
@@ -39,9 +97,7 @@ def unpack_rows(mem: str, raw: np.ndarray, lanes: int) -> np.ndarray:
     return np.stack([_u16(lanes4, 0), lanes4[..., 2].astype(np.int64)], axis=-1)
 
 
-def pack_rows(mem: str, rows: np.ndarray, lanes: int) -> np.ndarray:
-    """Memory rows -> DRAM bytes [rows, row_bytes] (the inverse of unpack_rows)."""
-    rows = np.asarray(rows, dtype=np.int64)
+def _pack(mem: str, rows: np.ndarray, lanes: int) -> np.ndarray:
     if mem in ("sram", "lut"):
         return rows.astype(np.int8).view(np.uint8)
     if mem == "acc":
@@ -75,12 +131,14 @@ class CoreState:
 
     @classmethod
     def fresh(cls, cfg: CoreConfig, dram=None) -> CoreState:
+        """A core after reset whose DRAM starts as `dram` (see dram_image; zeros beyond)."""
+        cfg = check_config(cfg, CoreConfig)
         mem = np.zeros(cfg.dram_bytes, dtype=np.uint8)
         if dram is not None:
-            dram = np.asarray(dram, dtype=np.uint8).ravel()
+            dram = dram_image(dram)
             if dram.size > cfg.dram_bytes:
-                raise ShapeError(f"the DRAM image is {dram.size} bytes; the core has "
-                                 f"{cfg.dram_bytes} (CoreConfig.dram_bytes)")
+                raise ShapeError(f"dram is {dram.size} bytes; the core has {cfg.dram_bytes} "
+                                 "(CoreConfig.dram_bytes)")
             mem[: dram.size] = dram
         L = cfg.lanes
         shapes = {"sram": (cfg.sram_rows, L), "acc": (cfg.acc_rows, L),
@@ -103,9 +161,12 @@ class _Exec:
 
     def rows(self, mem: str, first: int, count: int, reading: bool):
         depth = len(self.s.mems[mem])
-        if count < 1 or first + count > depth:
+        if count < 1:
+            self.fail("rows=0 moves nothing; give rows >= 1 or drop the instruction")
+        if first + count > depth:
             self.fail(f"{mem.upper()} rows {first}..{first + count - 1} are outside the memory "
-                      f"(0..{depth - 1}); move the buffer or enlarge CoreConfig")
+                      f"(0..{depth - 1}); move the buffer or use fewer rows (in Python, "
+                      f"CoreConfig({mem}_rows=...) sets the depth)")
         if reading and not self.s.written[mem][first:first + count].all():
             bad = first + int(np.flatnonzero(~self.s.written[mem][first:first + count])[0])
             self.fail(f"reads {mem.upper()} row {bad}, which nothing has written")
@@ -117,15 +178,18 @@ class _Exec:
         nbytes = isa.row_bytes(mem, self.L)
         stride = a["stride"] or nbytes
         last = a["dram"] + (a["rows"] - 1) * stride + nbytes
-        if a["rows"] < 1 or last > self.s.cfg.dram_bytes:
+        if a["rows"] < 1:
+            self.fail("rows=0 moves nothing; give rows >= 1 or drop the instruction")
+        if last > self.s.cfg.dram_bytes:
             self.fail(f"DRAM bytes {a['dram']}..{last - 1} are outside the DRAM "
-                      f"(0..{self.s.cfg.dram_bytes - 1})")
+                      f"(0..{self.s.cfg.dram_bytes - 1}); change dram, rows or stride (in "
+                      "Python, CoreConfig(dram_bytes=...) sets the size)")
         rows = self.rows(mem, a["row"], a["rows"], reading=store)
         idx = a["dram"] + np.arange(a["rows"])[:, None] * stride + np.arange(nbytes)
         if store:
-            self.s.dram[idx] = pack_rows(mem, self.s.mems[mem][rows], self.L)
+            self.s.dram[idx] = _pack(mem, self.s.mems[mem][rows], self.L)
         else:
-            self.s.mems[mem][rows] = unpack_rows(mem, self.s.dram[idx], self.L)
+            self.s.mems[mem][rows] = _unpack(mem, self.s.dram[idx], self.L)
             self.s.written[mem][rows] = True
         self.s.counters["dma_bytes"] += a["rows"] * nbytes
 
@@ -237,20 +301,34 @@ class _Exec:
 def apply(state: CoreState, pc: int, instr: isa.Instr) -> None:
     """One instruction's effect on `state` (nop, sync and halt change nothing: they are about
     time). The cycle model calls this when a unit finishes an instruction."""
-    method = getattr(_Exec, "op_" + instr.op.mnemonic.replace(".", "_"), None)
+    check_type(state, CoreState, "state", "CoreState.fresh(cfg, dram)")
+    check_int(pc, "pc", 0)
+    check_type(instr, isa.Instr, "instr", "isa.make(...) or isa.decode(word)")
+    _apply(state, pc, instr)
+
+
+#: the method of _Exec that gives each op its meaning (nop, sync and halt have none)
+_METHODS = {op.mnemonic: getattr(_Exec, "op_" + op.mnemonic.replace(".", "_"))
+            for op in isa.OPS if hasattr(_Exec, "op_" + op.mnemonic.replace(".", "_"))}
+
+
+def _apply(state: CoreState, pc: int, instr: isa.Instr) -> None:
+    method = _METHODS.get(instr.op.mnemonic)
     if method is not None:
         method(_Exec(state, pc, instr))
 
 
-def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000):
+def execute(program, cfg: CoreConfig, dram=None):
     """Execute `program` (64-bit words, or assembly text) on a fresh core whose DRAM starts as
-    `dram` (bytes; zeros beyond), one instruction after another: yields (pc, instr, state) after
-    each, `halt` last. A program that ends without halt raises ProgramError."""
-    words = isa.program_words(program)
+    `dram` (see dram_image; zeros beyond), one instruction after another: returns an iterator of
+    (pc, instr, state) after each, `halt` last. A program that ends without halt raises
+    ProgramError. The arguments are checked here, before the first instruction runs."""
     state = CoreState.fresh(cfg, dram)
+    return _execute(isa.program_words(program), state)
+
+
+def _execute(words: list, state: CoreState):
     for pc, word in enumerate(words):
-        if pc >= max_instructions:
-            break
         try:
             instr = isa.decode(word)
         except isa.DecodeError as e:
@@ -260,7 +338,7 @@ def execute(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_0
             state.halted = True
             yield pc, instr, state
             return
-        apply(state, pc, instr)
+        _apply(state, pc, instr)
         yield pc, instr, state
     last = isa.disassemble([words[-1]]).strip() if words else "nothing"
     raise ProgramError(f"pc {len(words)}: the program ended without halt (last instruction: "
@@ -290,7 +368,9 @@ class CoreRun:
         return self.state.mems
 
 
-def run(program, cfg: CoreConfig, dram=None, max_instructions: int = 1_000_000) -> CoreRun:
+def run(program, cfg: CoreConfig, dram=None) -> CoreRun:
     """Execute `program` on a fresh core (see execute): the final state and the counters."""
-    *_, (_, _, state) = execute(program, cfg, dram, max_instructions)
+    state = CoreState.fresh(cfg, dram)
+    for _ in _execute(isa.program_words(program), state):
+        pass
     return CoreRun(state, dict(state.counters))

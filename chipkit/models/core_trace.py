@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chipkit import isa
+from chipkit.checks import check_int, check_type
 from chipkit.config import CoreConfig
+from chipkit.errors import ConfigError
 from chipkit.isa import row_bytes
 from chipkit.models.core_fast import FastCore, Job, footprint
 from chipkit.models.core_golden import CoreState, execute
@@ -58,6 +60,10 @@ class Trace:
 
 def dram_addresses(instr: isa.Instr, lanes: int) -> np.ndarray:
     """The DRAM byte addresses a dma.st writes, row after row."""
+    check_type(instr, isa.Instr, "instr", "isa.make('dma.st', ...) or isa.decode(word)")
+    lanes = check_int(lanes, "lanes", 1, 64)
+    if instr.op.unit != "dma":
+        raise ConfigError(f"instr must be a dma.ld or dma.st, got {instr.op.mnemonic}")
     a = instr.args
     mem = isa.memory(a["mem"]).name
     nbytes = row_bytes(mem, lanes)
@@ -68,6 +74,15 @@ def dram_addresses(instr: isa.Instr, lanes: int) -> np.ndarray:
 def written(instr: isa.Instr, writes: set, state: CoreState) -> dict:
     """{(memory, row): lanes} now in `state` for the rows an instruction wrote (`writes` is its
     footprint's, plus DRAM for a dma.st)."""
+    check_type(instr, isa.Instr, "instr", "isa.make(...) or isa.decode(word)")
+    check_type(writes, (set, frozenset), "writes", "the rows from footprint(instr, state)")
+    check_type(state, CoreState, "state", "CoreState.fresh(cfg, dram)")
+    depth = {m: len(v) for m, v in state.mems.items()} | {"w": 2}
+    bad = [x for x in writes if not (isinstance(x, tuple) and len(x) == 2 and x[0] in depth
+                                     and isinstance(x[1], int) and 0 <= x[1] < depth[x[0]])]
+    if bad:
+        raise ConfigError(f"writes must hold (memory, row) pairs of this core, like footprint's; "
+                          f"got {bad[0]!r}")
     out = {}
     for mem, row in writes:
         if mem == "w":
@@ -96,6 +111,8 @@ def trace_golden(program, cfg: CoreConfig, dram=None) -> Trace:
 def trace_fast(program, cfg: CoreConfig, dram=None, core: type = FastCore) -> Trace:
     """The cycle model's trace: `core` (FastCore, or a subclass of it) runs unchanged; its issues
     and finished jobs are recorded as they happen."""
+    if not (isinstance(core, type) and issubclass(core, FastCore)):
+        raise ConfigError(f"core must be FastCore or a subclass of it, got {core!r}")
     steps: dict[int, Step] = {}
     seen = {s: 0 for s in STALLS}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chipkit.checks import check_int, check_type, int_array
 from chipkit.errors import RangeError
 
 #: fraction bits of the exponent u in exp2_neg (u = 256 means 2^-1)
@@ -21,18 +22,33 @@ EXP2_LUT = np.array([int(np.floor(2.0**EXP_ONE_BITS * 2.0 ** (-f / 256) + 0.5))
 EXP2_LUT.setflags(write=False)
 
 
+def _int64(x, name: str) -> np.ndarray:
+    """`x` as an int64 array; RangeError for values that int64 cannot hold."""
+    arr = int_array(x, name)
+    if arr.dtype == object or arr.dtype == np.uint64:
+        if arr.size and (min(arr.flat) < -(2**63) or max(arr.flat) >= 2**63):
+            raise RangeError(f"{name} holds values outside int64; the vector unit's integers are "
+                             "narrower")
+    return arr.astype(np.int64)
+
+
 def round_shift(v, shift):
     """(v + 2^(shift-1)) >> shift: divide by 2^shift, rounding half up (toward +infinity).
 
     The same rounding as chipkit.numerics.requantize, without its multiplier and width limits (the
-    vector unit's internal products are wider than int32). `shift` >= 0; shift 0 returns v.
+    vector unit's internal products are wider than int32). v: int64 values; `shift` in 0..62;
+    shift 0 returns v.
 
     >>> round_shift(5, 1), round_shift(-5, 1), round_shift(7, 0)
     (3, -2, 7)
     """
-    shift = np.asarray(shift, dtype=np.int64)
+    shift, v64 = _int64(shift, "shift"), _int64(v, "v")
+    if np.any(shift < 0) or np.any(shift > 62):
+        raise RangeError("round_shift needs shift in 0..62 (a right shift of an int64)")
     bias = np.where(shift > 0, np.left_shift(np.int64(1), np.maximum(shift - 1, 0)), 0)
-    out = (np.asarray(v, dtype=np.int64) + bias) >> shift
+    if np.any(v64 > np.iinfo(np.int64).max - bias):
+        raise RangeError("round_shift: v + 2^(shift-1) overflows int64; v is too large")
+    out = (v64 + bias) >> shift
     return int(out) if np.ndim(out) == 0 and not isinstance(v, np.ndarray) else out
 
 
@@ -47,10 +63,7 @@ def exp2_neg(u):
     >>> exp2_neg(0), exp2_neg(256), exp2_neg(128)
     (32768, 16384, 23170)
     """
-    arr = np.asarray(u)
-    if arr.dtype.kind not in "iu":
-        raise RangeError(f"exp2_neg needs integer exponents, got dtype {arr.dtype}")
-    u64 = arr.astype(np.int64)
+    u64 = _int64(u, "u")
     if np.any(u64 < 0):
         raise RangeError("exp2_neg needs u >= 0 (it computes 2^(-u/256) <= 1); use max - x")
     whole = np.minimum(u64 >> EXP_FRAC, EXP_ONE_BITS + 1)  # shifting 2^15 by 16 leaves 0
@@ -79,12 +92,12 @@ def isqrt(n, bits: int = 64):
 def isqrt_steps(n, bits: int = 64, trace: list | None = None):
     """isqrt's (root, remainder); with `trace`, appends (iteration, bit, root, rem, took) each
     step, for the lesson's table."""
-    if bits % 2 or not 2 <= bits <= 64:
+    if check_int(bits, "bits", 2, 64) % 2:
         raise RangeError(f"isqrt bits must be even and in 2..64, got {bits}")
-    scalar = not isinstance(n, np.ndarray)
-    rem = np.asarray(n).astype(np.int64) if np.asarray(n).dtype != object else None
-    if rem is None or np.asarray(n).dtype.kind not in "iu":
-        raise RangeError("isqrt needs integers")
+    if trace is not None:
+        check_type(trace, list, "trace", "None, or a list to append the steps to")
+    rem = _int64(n, "n")
+    scalar = rem.ndim == 0 and not isinstance(n, np.ndarray)
     if np.any(rem < 0):
         raise RangeError("isqrt needs n >= 0: a variance or a sum of squares is never negative")
     if bits < 64 and np.any(rem >= np.int64(1) << np.int64(bits)):

@@ -14,7 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from chipkit import numerics as nx
-from chipkit.errors import ConfigError, RangeError, ShapeError
+from chipkit.checks import as_array, check_int, check_real, int_array, real_array
+from chipkit.errors import RangeError, ShapeError
 from chipkit.models.intmath import EXP_FRAC, exp2_neg, isqrt, round_shift
 
 #: softmax: r = floor(2^SOFTMAX_RECIP_BITS / sum(e)), then p = RQ(e * r) >> SOFTMAX_OUT_SHIFT
@@ -33,19 +34,14 @@ MAX_ROW = 4096
 
 def _rows(x, name: str, width: int = 8):
     """`x` as an int64 array of rows (ndim >= 1, non-empty rows, values in `width` signed bits)."""
-    arr = np.asarray(x)
-    if arr.dtype == bool or arr.dtype.kind not in "iu":
-        raise ShapeError(f"{name} must be an integer array (int8 values, int32 accumulators), "
-                         f"got dtype {arr.dtype}; quantize float data first "
-                         "(chipkit.numerics.quantize)")
+    arr = int_array(x, name, what="integers (int8 values, int32 accumulators)")
     if arr.ndim == 0:
         raise ShapeError(f"{name} must have at least one axis (a row); wrap a scalar: "
                          "np.array([v])")
     if arr.shape[-1] == 0:
         raise ShapeError(f"{name} has zero-length rows (shape {arr.shape}); every row needs an "
                          "element")
-    return nx.check_fits(arr.astype(np.int64) if arr.dtype != np.uint64 else arr, width,
-                         name=name).astype(np.int64)
+    return nx.check_fits(arr, width, name=name).astype(np.int64)
 
 
 def _row_length(x, name: str):
@@ -56,7 +52,7 @@ def _row_length(x, name: str):
 
 def _per_channel(param, channels: int, name: str):
     """A scalar or a 1-D array with one entry per column (channel)."""
-    p = np.asarray(param)
+    p = as_array(param, name)
     if p.ndim > 1 or (p.ndim == 1 and p.shape[0] != channels):
         raise ShapeError(f"{name} must be a scalar (per tensor) or a 1-D array of {channels} "
                          f"entries (per channel = per column), got shape {p.shape}")
@@ -91,6 +87,8 @@ def add(x, y, mx, sx, my, sy):
     x, y = _rows(x, "x", 32), _rows(y, "y", 32)
     if x.shape != y.shape:
         raise ShapeError(f"add needs x and y of one shape, got {x.shape} and {y.shape}")
+    mx, sx, my, sy = (_per_channel(v, x.shape[-1], n)
+                      for v, n in ((mx, "mx"), (sx, "sx"), (my, "my"), (sy, "sy")))
     a = np.asarray(nx.requantize(x, mx, sx, 32), dtype=np.int64)
     b = np.asarray(nx.requantize(y, my, sy, 32), dtype=np.int64)
     return np.asarray(nx.sat8(a + b), dtype=np.int64)
@@ -105,7 +103,7 @@ def relu(x):
 
 def gelu_float(x):
     """GELU(x) = x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)), in float64 (the reference)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array(x, "x")
     erf = np.vectorize(math.erf, otypes=[np.float64])
     return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
@@ -124,10 +122,8 @@ def gelu_table(in_scale: float, out_scale: float) -> np.ndarray:
 
     Built once per pair of scales (by the compiler, in float), then loaded into the unit's table.
     """
-    for v, n in ((in_scale, "in_scale"), (out_scale, "out_scale")):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise ConfigError(f"gelu {n} must be a positive finite number, got {v!r}")
-    return _gelu_lut(float(in_scale), float(out_scale))
+    return _gelu_lut(check_real(in_scale, "gelu in_scale"), check_real(out_scale,
+                                                                        "gelu out_scale"))
 
 
 def gelu(x, in_scale: float, out_scale: float):
@@ -147,7 +143,9 @@ def gelu(x, in_scale: float, out_scale: float):
 
 def softmax_float(s, scale: float):
     """softmax(s * scale) over each row, float64 (the reference)."""
-    z = np.asarray(s, dtype=np.float64) * scale
+    z = real_array(s, "s") * check_real(scale, "softmax scale")
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ShapeError(f"s must have rows of at least one element, got shape {z.shape}")
     z = np.exp(z - z.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
 
@@ -159,13 +157,15 @@ def exp_multiplier(scale: float) -> tuple[int, int]:
     M/2^sh ~ scale * log2(e) * 256.
     A compile-time step (float is fine here): quantize_multiplier with a 15-bit multiplier.
     """
-    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
-        raise ConfigError(f"softmax scale must be a positive finite number, got {scale!r}")
+    scale = check_real(scale, "softmax scale")
     return nx.quantize_multiplier(scale * math.log2(math.e) * (1 << EXP_FRAC))
 
 
 def softmax_exponents(s, multiplier: int, shift: int):
-    """The row maxima's distances as base-2 exponents: u = RQ(min(max - s, 2^31-1), M, sh) >= 0."""
+    """The row maxima's distances as base-2 exponents: u = RQ(min(max - s, 2^31-1), M, sh) >= 0.
+    One (multiplier, shift) for the tensor: integers, multiplier < 2^16, shift <= 47."""
+    multiplier = check_int(multiplier, "multiplier", 0, (1 << nx.REQUANT_MULT_BITS) - 1)
+    shift = check_int(shift, "shift", 0, nx.REQUANT_MAX_SHIFT)
     s = _rows(s, "s", 32)
     d = np.minimum(s.max(axis=-1, keepdims=True) - s, nx.INT32_MAX)
     return np.asarray(nx.requantize(d, multiplier, shift, 32), dtype=np.int64)
@@ -201,14 +201,16 @@ def softmax(s, multiplier: int, shift: int):
 def layernorm_float(x, gamma=None, beta=None):
     """(x - mean) / std over each row (population variance, no epsilon; a constant row gives 0),
     then * gamma + beta, in float64 (the reference, in the same real units as `layernorm`)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array(x, "x")
+    if x.ndim == 0 or x.shape[-1] == 0:
+        raise ShapeError(f"x must have rows of at least one element, got shape {x.shape}")
     c = x - x.mean(axis=-1, keepdims=True)
     std = np.sqrt((c * c).mean(axis=-1, keepdims=True))
     z = np.divide(c, std, out=np.zeros_like(c), where=std > 0)
     if gamma is not None:
-        z = z * np.asarray(gamma, dtype=np.float64)
+        z = z * real_array(_per_channel(gamma, x.shape[-1], "gamma"), "gamma")
     if beta is not None:
-        z = z + np.asarray(beta, dtype=np.float64)
+        z = z + real_array(_per_channel(beta, x.shape[-1], "beta"), "beta")
     return z
 
 
@@ -235,8 +237,7 @@ def layernorm(x, gamma=None, beta=None, out_frac: int = 5):
     """
     x = _rows(x, "x", 8)
     _row_length(x, "x")
-    if not (isinstance(out_frac, (int, np.integer)) and 0 <= out_frac <= 8):
-        raise ConfigError(f"layernorm out_frac must be an integer in 0..8, got {out_frac!r}")
+    out_frac = check_int(out_frac, "layernorm out_frac", 0, 8)
     d = x.shape[-1]
     c = d * x - x.sum(axis=-1, keepdims=True)
     ssq = (c * c).sum(axis=-1, keepdims=True)
@@ -264,13 +265,19 @@ def strided_move(src, offset: int, shape: tuple[int, int], strides: tuple[int, i
     shape (T, Dh), strides (H*Dh, 1). Exact (it only moves data). RangeError if an address falls
     outside the buffer.
     """
-    flat = np.asarray(src)
-    if flat.dtype == bool or flat.dtype.kind not in "iu":
-        raise ShapeError(f"src must be an integer array, got dtype {flat.dtype}")
-    flat = flat.reshape(-1).astype(np.int64)
-    if len(shape) != 2 or len(strides) != 2 or min(shape) < 1:
-        raise ShapeError(f"shape and strides are two entries each, shape >= 1; got {shape}, "
-                         f"{strides}")
+    flat = int_array(src, "src").reshape(-1)
+    if flat.dtype == object:
+        flat = nx.check_fits(flat, 64, name="src")
+    flat = flat.astype(np.int64)
+    if flat.size == 0:
+        raise ShapeError("src is empty: a strided move needs something to read")
+    offset = check_int(offset, "offset", 0, flat.size - 1)  # the first address read
+    if not (isinstance(shape, (tuple, list)) and isinstance(strides, (tuple, list))
+            and len(shape) == 2 and len(strides) == 2):
+        raise ShapeError(f"shape and strides are two integers each, got {shape!r} and "
+                         f"{strides!r}")
+    shape = tuple(check_int(v, "shape", 1, flat.size) for v in shape)
+    strides = tuple(check_int(v, "strides", -flat.size, flat.size) for v in strides)
     i, j = np.arange(shape[0])[:, None], np.arange(shape[1])[None, :]
     addr = offset + i * strides[0] + j * strides[1]
     if addr.min() < 0 or addr.max() >= flat.size:
@@ -281,8 +288,8 @@ def strided_move(src, offset: int, shape: tuple[int, int], strides: tuple[int, i
 
 def transpose(x):
     """x.T for a 2-D integer array, as a strided move (strides (1, columns)). Exact."""
-    x = np.asarray(x)
-    if x.ndim != 2:
+    x = int_array(x, "x")
+    if x.ndim != 2 or min(x.shape) < 1:
         raise ShapeError(f"transpose needs a 2-D array (rows, columns), got shape {x.shape}")
     rows, cols = x.shape
     return strided_move(x, 0, (cols, rows), (1, cols))

@@ -37,7 +37,8 @@ def test_gemm_in_chunks_when_a_does_not_fit():
 
 
 def test_gemm_that_cannot_fit_says_what_to_change():
-    with pytest.raises(ConfigError, match="enlarge CoreConfig or split the GEMM"):
+    with pytest.raises(ConfigError, match=r"needs 2080 SRAM rows .* smaller K or N \(split the "
+                       r"GEMM\), more lanes \(the command line's --array 4x4"):
         compile_gemm(np.ones((4, 64), int), np.ones((64, 64), int), CoreConfig(lanes=2))
 
 
