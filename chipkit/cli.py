@@ -59,24 +59,91 @@ def _positive(name: str, value) -> int:
     return value
 
 
-def _load_npy(path: str, flag: str):
-    """A matrix from a .npy file, or a ConfigError that names the file and the problem."""
-    import numpy as np
+_NPY_HOW = "make one with numpy: np.save('a.npy', np.array(rows, dtype=np.int8))"
 
+
+def _read(path: str, flag: str, what: str, limit: int, check=None, kind: str = "") -> bytes:
+    """The bytes of the file `path` given to `flag` (a FIFO or /dev/stdin too), at most `limit`;
+    `check(first 8 bytes)` may refuse it before the rest is read. A ConfigError names the flag,
+    the file and what to give instead (`kind`: "no such {kind} file")."""
+    label = f"{flag} {path}".lstrip()
+    if path == "":
+        raise ConfigError(f"{flag or 'the file name'} is empty; give {what}")
     try:
-        x = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            data = f.read(min(8, limit + 1))
+            if check is not None:
+                check(data)
+            data += f.read(limit + 1 - len(data))
     except FileNotFoundError:
-        raise ConfigError(f"{flag} {path}: no such file") from None
+        raise ConfigError(f"{label}: no such {kind + ' ' * bool(kind)}file; give {what}") \
+            from None
     except IsADirectoryError:
-        raise ConfigError(f"{flag} {path}: is a folder, not a .npy file") from None
-    except (OSError, ValueError, EOFError) as e:
-        raise ConfigError(f"{flag} {path}: not a readable .npy file ({e})") from None
-    if not isinstance(x, np.ndarray):
-        x.close()
-        raise ConfigError(f"{flag} {path}: is an .npz archive; save one matrix with np.save")
-    if x.ndim != 2:
-        raise ConfigError(f"{flag} {path}: must hold a 2-D matrix, got {x.ndim}-D shape {x.shape}")
-    return x
+        raise ConfigError(f"{label}: is a folder; give {what}") from None
+    except PermissionError:
+        raise ConfigError(f"{label}: permission denied; make it readable (chmod +r) or give "
+                          f"another file") from None
+    except OSError as e:
+        raise ConfigError(f"{label}: cannot read it ({e.strerror or e}); give {what}") from None
+    if len(data) > limit:
+        raise ConfigError(f"{label}: larger than {limit:,} bytes; give {what}")
+    return data
+
+
+def _load_npy(path: str, flag: str):
+    """A matrix from a .npy file, or a ConfigError that names the file and the problem. The
+    header is read first, so a file that is no .npy, or one that claims a huge matrix, is
+    refused before anything large is read."""
+    import io
+
+    from numpy.lib import format as npf
+
+    from chipkit.backends.array_gemm import MAX_ELEMENTS
+
+    what = "a .npy file written by np.save"
+    bad = f"{flag} {path}: not a readable .npy file"
+
+    def check(head: bytes):
+        if not head:
+            raise ConfigError(f"{bad}: it is empty; {_NPY_HOW}")
+        if head.startswith(b"PK\x03\x04"):
+            raise ConfigError(f"{flag} {path}: is an .npz archive; save one matrix with np.save")
+        if not head.startswith(b"\x93NUMPY"):
+            text = all(32 <= c < 127 or c in b"\t\r\n" for c in head)
+            raise ConfigError(f"{bad}: it does not start with the .npy header (it holds "
+                              f"{'text' if text else 'other data'}); {_NPY_HOW}")
+
+    data = _read(path, flag, what, MAX_ELEMENTS * 16 + (1 << 16), check)
+    buf = io.BytesIO(data)
+    try:
+        version = npf.read_magic(buf)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f".npy format version {version[0]}.{version[1]}")
+        header = npf.read_array_header_1_0 if version == (1, 0) else npf.read_array_header_2_0
+        shape, _, dtype = header(buf)
+    except (ValueError, EOFError, SyntaxError) as e:
+        raise ConfigError(f"{bad} ({_short(e)}); {_NPY_HOW}") from None
+    if dtype.hasobject:
+        raise ConfigError(f"{bad}: it holds Python objects (dtype object), not numbers; save an "
+                          "integer matrix: np.save(path, np.asarray(A, dtype=np.int8))")
+    if len(shape) != 2:
+        raise ConfigError(f"{flag} {path}: must hold a 2-D matrix, got {len(shape)}-D shape "
+                          f"{shape}")
+    count = int(np.prod(shape, dtype=object))
+    if count > MAX_ELEMENTS:
+        raise ConfigError(f"{flag} {path}: holds a {shape[0]}x{shape[1]} matrix, {count:,} "
+                          f"numbers; chipkit handles up to {MAX_ELEMENTS:,}: use a smaller one")
+    if len(data) - buf.tell() < count * dtype.itemsize:
+        raise ConfigError(f"{bad}: it is cut short (its header promises {count * dtype.itemsize:,}"
+                          f" bytes of data, it holds {len(data) - buf.tell():,}); save it again")
+    try:
+        return np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError, EOFError, TypeError) as e:
+        raise ConfigError(f"{bad} ({_short(e)}); {_NPY_HOW}") from None
+
+
+def _short(e: Exception) -> str:
+    return " ".join(str(e).split())[:120]
 
 
 def _operands(args):
@@ -142,10 +209,17 @@ def _report(r) -> str:
     ])
 
 
+def _max_cycles(args) -> None:
+    if args.max_cycles is not None and args.max_cycles < 1:
+        raise ConfigError(f"--max-cycles must be a positive number of cycles, got "
+                          f"{args.max_cycles}")
+
+
 def cmd_gemm(args) -> int:
     from chipkit.backends.array_gemm import gemm
     from chipkit.config import ArrayConfig
 
+    _max_cycles(args)
     if args.target not in ("array", "core"):
         raise ConfigError(f"unknown --target {args.target!r}; use array or core")
     cfg = ArrayConfig.parse(args.array, args.dataflow)
@@ -156,38 +230,64 @@ def cmd_gemm(args) -> int:
                           f"{', '.join(BACKENDS)}")
     a, b = _operands(args)
     bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
-    r = gemm(a, b, cfg, backend=args.backend, progress=bar)
+    r = gemm(a, b, cfg, backend=args.backend, progress=bar, max_cycles=args.max_cycles)
     _save_product(args.out, r.product)
     if args.json:
         print(json.dumps(r.to_json()))
     else:
         print(_report(r))
         if args.out is not None:
-            print(f"saved        {args.out} (int32 {r.m}x{r.n})")
+            print(f"saved        {_printable(args.out)} (int32 {r.m}x{r.n})")
     return 0 if r.match_golden else 1
+
+
+def _printable(path: str) -> str:
+    """A file name as the output can print it: a character the output's encoding lacks (or a
+    byte of the name that is no UTF-8) shown as ?."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return path.encode(encoding, "replace").decode(encoding)
 
 
 def _save_product(path, product) -> None:
     """--out: C as int32 .npy at exactly this path (np.save would append .npy to a bare name)."""
     if path is None:
         return
+    if path == "":
+        raise ConfigError("--out is empty; give a file name such as c.npy")
     try:
         with open(path, "wb") as f:
             np.save(f, product.astype(np.int32))
     except OSError as e:
-        raise ConfigError(f"--out {path}: cannot write it ({e.strerror or e})") from None
+        raise _write_error("--out", path, e) from None
+
+
+def _write_error(flag: str, path: str, e: OSError) -> ConfigError:
+    """An OSError writing `path` (given to `flag`) as one sentence that says what to do."""
+    if isinstance(e, IsADirectoryError):
+        return ConfigError(f"{flag} {path}: cannot write it: is a folder; give a file name")
+    if isinstance(e, FileNotFoundError):
+        folder = Path(path).parent
+        return ConfigError(f"{flag} {path}: cannot write it: the folder {folder} does not exist; "
+                           "create it first or choose another place")
+    return ConfigError(f"{flag} {path}: cannot write it ({e.strerror or e})")
 
 
 def _core_gemm(args, array) -> int:
     from chipkit.backends.core_gemm import core_gemm
+    from chipkit.backends.core_run import BACKENDS as CORE_BACKENDS
     from chipkit.config import CoreConfig
 
+    if args.backend not in CORE_BACKENDS:
+        raise ConfigError(f"the core runs on {', '.join(CORE_BACKENDS)}, not {args.backend!r}: "
+                          "choose one with --backend")
     if array.rows != array.cols or array.dataflow != "ws":
         raise ConfigError(f"the inference core has a square weight-stationary array: use "
                           f"--array {array.rows}x{array.rows} --dataflow ws")
+    _lanes(array.rows, f"--array {array.rows}x{array.rows}", "--array LxL")
     a, b = _operands(args)
     bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
-    r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend, progress=bar)
+    r = core_gemm(a, b, CoreConfig(lanes=array.rows), backend=args.backend, progress=bar,
+                  max_cycles=args.max_cycles)
     _save_product(args.out, r.product)
     if args.json:
         print(json.dumps(r.to_json()))
@@ -216,29 +316,60 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _lanes(lanes: int, given: str, option: str) -> None:
+    """The core's L must be a power of two from 2 to 64: say so with the option that sets it."""
+    if not 2 <= lanes <= 64 or lanes & (lanes - 1):
+        raise ConfigError(f"core lanes must be a power of two from 2 to 64 (the 256-entry GELU "
+                          f"table is stored L entries a row): give {option} with L = 2, 4, 8, "
+                          f"16, 32 or 64, got {given}")
+
+
+_PROGRAM = "assembly (.s), or a .hex / .bin program from `chipkit asm`"
+
+
+def _source(path: str, what: str, kind: str) -> str:
+    """The assembly text in the file `path`: UTF-8, read whole (FIFOs and /dev/stdin too)."""
+    from chipkit import isa
+
+    data = _read(path, "", what, isa.MAX_PROGRAM_BYTES, kind=kind)
+    binary = " (or, if it is a binary program from `chipkit asm -o`, name it .bin)"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError(f"{path}: is UTF-16 text; save it as UTF-8")
+    if b"\0" in data:
+        raise ConfigError(f"{path}: not assembly text: it holds NUL bytes (binary data, or "
+                          f"UTF-16 text){binary}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} on line {line}); "
+                          f"save it as UTF-8{binary}") from None
+
+
 def cmd_lockstep(args) -> int:
     from chipkit import isa
     from chipkit.config import CoreConfig
-    from chipkit.lockstep import run_lockstep
+    from chipkit.lockstep import TRACERS, run_lockstep
 
-    path = Path(args.program)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such program file")
-    if path.suffix in (".hex", ".bin"):
-        words = isa.load(path)
+    _max_cycles(args)
+    for flag, name in (("--a", args.a), ("--b", args.b)):
+        if name not in TRACERS:
+            raise ConfigError(f"unknown backend {name!r} for lockstep; choose from "
+                              f"{', '.join(TRACERS)} with {flag}")
+    _lanes(args.lanes, str(args.lanes), "--lanes")
+    cfg = CoreConfig(lanes=args.lanes)
+    if Path(args.program).suffix.lower() in (".hex", ".bin"):
+        words = isa.load(args.program)
     else:
-        try:
-            words = isa.assemble(path.read_text())
-        except UnicodeDecodeError:
-            raise ConfigError(f"{path}: not assembly text; give a .s file, or a program written "
-                              "by `chipkit asm -o PROG.hex` (or .bin)") from None
+        words = isa.assemble(_source(args.program, _PROGRAM, "program"))
     dram = None
     if args.dram is not None:
-        dpath = Path(args.dram)
-        if not dpath.is_file():
-            raise ConfigError(f"--dram {dpath}: no such file (raw bytes, the DRAM from address 0)")
-        dram = np.frombuffer(dpath.read_bytes(), dtype=np.uint8)
-    run = run_lockstep(words, CoreConfig(lanes=args.lanes), dram, a=args.a, b=args.b)
+        data = _read(args.dram, "--dram", f"a file of raw bytes, the DRAM from address 0 (at most "
+                     f"{cfg.dram_bytes:,} bytes, the core's DRAM)", cfg.dram_bytes)
+        dram = np.frombuffer(data, dtype=np.uint8)
+    bar = _progress_bar() if "rtl" in (args.a, args.b) and sys.stderr.isatty() else None
+    run = run_lockstep(words, cfg, dram, a=args.a, b=args.b, progress=bar,
+                       max_cycles=args.max_cycles)
     print(json.dumps(run.to_json()) if args.json else run.summary())
     return 0 if run.divergence is None else 1
 
@@ -246,13 +377,15 @@ def cmd_lockstep(args) -> int:
 def cmd_asm(args) -> int:
     from chipkit import isa
 
-    path = Path(args.source)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such assembly file")
-    words = isa.assemble(path.read_text())
-    if args.out:
-        isa.save(words, args.out)
-        print(f"{len(words)} instructions -> {args.out}")
+    words = isa.assemble(_source(args.source, "assembly text (docs/isa.md)", "assembly"))
+    if args.out is not None:
+        if args.out == "":
+            raise ConfigError("-o is empty; give a file name such as prog.hex or prog.bin")
+        try:
+            isa.save(words, args.out)
+        except ConfigError as e:
+            raise ConfigError(f"-o {e}") from None
+        print(f"{len(words)} instructions -> {_printable(args.out)}")
     else:
         sys.stdout.write("".join(f"{w:016x}\n" for w in words))
     return 0
@@ -293,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--backend", default="fast", help=f"{', '.join(BACKENDS)} (default fast)")
     m.add_argument("--target", default="array", help="array (default: the systolic array alone) "
                    "or core (a program on the inference core, operands in DRAM)")
+    m.add_argument("--max-cycles", type=int, default=None, help="rtl: simulate up to this many "
+                   "cycles in MyHDL (default: about a minute's worth; longer runs are refused "
+                   "with an estimate)")
     m.add_argument("--seed", type=int, default=0, help="seed of the random operands (default 0)")
     m.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     m.set_defaults(func=cmd_gemm)
@@ -309,13 +445,16 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--b", default="golden",
                     help="the second backend: golden (default), fast or rtl")
     ls.add_argument("--lanes", type=int, default=8, help="L: the core's L x L array (default 8)")
+    ls.add_argument("--max-cycles", type=int, default=None, help="rtl: simulate up to this "
+                    "many cycles in MyHDL (default: about a minute's worth; longer runs are "
+                    "refused with an estimate)")
     ls.add_argument("--dram", default=None, help="the initial DRAM image: a file of raw bytes "
                     "from address 0 (default: zeros)")
     ls.add_argument("--json", action="store_true", help="print one JSON object instead of a "
                     "report")
     ls.set_defaults(func=cmd_lockstep)
     a = sub.add_parser("asm", help="assemble an inference-core program (docs/isa.md)")
-    a.add_argument("source", help="assembly text file")
+    a.add_argument("source", help="assembly text file (UTF-8; /dev/stdin reads a pipe)")
     a.add_argument("-o", "--out", default=None,
                    help="write the program here: .hex (one word a line) or binary (8 bytes a "
                    "word); without it the words are printed in hex")
@@ -326,20 +465,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _silence_stdout() -> None:
+    """Send what is left of the output to /dev/null, so that the flush at exit cannot fail
+    again (Python's advice for a closed pipe)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
     except ChipkitError as e:
         msg = " ".join(str(e).split())
         sys.stderr.write(f"chipkit: error: {msg}\n")
         return 2
     except BrokenPipeError:  # `chipkit grade | head`: the reader left; nothing more to say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
         sys.stderr.write("chipkit: interrupted\n")
         return 130
+    except OSError as e:
+        if e.filename:  # a file no command checked for: still one line
+            sys.stderr.write(f"chipkit: error: {e.filename}: {e.strerror or e}\n")
+            return 2
+        _silence_stdout()  # the output itself: a full disk, a closed terminal
+        sys.stderr.write(f"chipkit: error: cannot write the output ({e.strerror or e})\n")
+        return 2
+    except UnicodeEncodeError as e:  # the output's encoding cannot show a character
+        _silence_stdout()
+        sys.stderr.write(f"chipkit: error: cannot write the output: {e.object[e.start:e.end]!r} "
+                         f"has no {e.encoding} form; set PYTHONIOENCODING=utf-8\n")
+        return 2
 
 
 if __name__ == "__main__":

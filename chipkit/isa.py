@@ -10,16 +10,31 @@ least significant first. Assembly is one instruction per line, operands by name:
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chipkit.errors import ChipkitError, RangeError
+import numpy as np
+
+from chipkit.errors import ChipkitError, ConfigError, RangeError
 
 WORD_BITS = 64
 OPCODE_BITS = 6
+#: the largest program file load() reads (2M binary words): anything bigger is not a program
+MAX_PROGRAM_BYTES = 1 << 24
 
+
+def _show(value, limit: int = 40) -> str:
+    """repr(value), cut short: an error message quotes a value, never a whole file."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _is_int(v) -> bool:
+    """An integer: a Python or numpy one, not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 @dataclass(frozen=True)
@@ -54,15 +69,20 @@ UNITS = {"dma": 1, "lw": 2, "mm": 4, "vec": 8}  # bits of the `sync` mask
 
 def row_bytes(mem: str, lanes: int) -> int:
     """Bytes of one row of memory `mem` (a name) on a core of `lanes` lanes."""
-    return MEMORIES[mem].row_bytes(lanes)
+    if not isinstance(mem, str) or mem not in MEMORIES:
+        raise ConfigError(f"mem must be the name of a memory: one of {', '.join(MEMORIES)}; got "
+                          f"{_show(mem)}")
+    if not _is_int(lanes) or lanes < 1:
+        raise ConfigError(f"lanes must be a positive integer (the core's L), got {_show(lanes)}")
+    return MEMORIES[mem].row_bytes(int(lanes))
 
 
 def memory(code: int) -> Memory:
     """The memory a `mem` field names; DecodeError for a code that names none."""
-    if code not in MEMORY_BY_CODE:
-        raise DecodeError(f"mem={code} names no memory; use one of "
+    if not _is_int(code) or int(code) not in MEMORY_BY_CODE:
+        raise DecodeError(f"mem={_show(code)} names no memory; use one of "
                           f"{', '.join(f'{m.name} ({m.code})' for m in MEMORIES.values())}")
-    return MEMORY_BY_CODE[code]
+    return MEMORY_BY_CODE[int(code)]
 
 
 class AsmError(ChipkitError):
@@ -70,16 +90,39 @@ class AsmError(ChipkitError):
 
 
 class DecodeError(ChipkitError):
-    """A word that is not a valid instruction (unknown opcode, reserved bits set)."""
+    """A word that is not a valid instruction (unknown opcode, a field value out of its table,
+    reserved bits set), or a value where an instruction word was expected."""
 
 
 @dataclass(frozen=True)
 class Field:
+    """An operand: `bits` wide; with `names`, only the named codes are instructions (mem: 0..4
+    name the memories, 5..7 are refused everywhere a word or value enters)."""
+
     name: str
     bits: int
     doc: str
     default: int | None = None  # None: the operand is required in assembly
     names: dict | None = None  # symbolic values (mem=sram), written back by the disassembler
+    noun: str = "value"  # what a code names, for the refusal: "mem=5 names no memory"
+
+    @property
+    def limit(self) -> int:
+        return (1 << self.bits) - 1
+
+    def allowed(self) -> str:
+        """The values this field takes, for error messages."""
+        if self.names:
+            return "one of " + ", ".join(f"{k} ({v})" for k, v in self.names.items())
+        return f"0..{self.limit}"
+
+    def refusal(self, value: int) -> str | None:
+        """Why `value` (an int) is no value of this field; None when it is one."""
+        if not 0 <= value <= self.limit:
+            return f"{self.name}={value} does not fit in {self.bits} bits (0..{self.limit})"
+        if self.names and value not in self.names.values():
+            return f"{self.name}={value} names no {self.noun}; use {self.allowed()}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -103,10 +146,10 @@ class Op:
 
 
 def _mem(doc):
-    return Field("mem", 3, doc, names={k: m.code for k, m in MEMORIES.items()})
+    return Field("mem", 3, doc, names={k: m.code for k, m in MEMORIES.items()}, noun="memory")
 
 
-_DMA = (_mem("on-chip memory: sram, acc, param, scale or lut"),
+_DMA = (_mem("on-chip memory: sram, acc, param, scale or lut (codes 5..7 are refused)"),
         Field("row", 12, "first on-chip row (entry for param)"),
         Field("dram", 22, "DRAM byte address of the first row"),
         Field("rows", 10, "number of rows (entries) to move"),
@@ -176,14 +219,48 @@ class Instr:
         return disassemble_one(self)
 
 
-def _limit(f: Field) -> int:
-    return (1 << f.bits) - 1
+def _field_value(op: Op, f: Field, v) -> int:
+    """The value `v` of field `f` of `op` as an int; an error naming the field otherwise."""
+    if isinstance(v, str) and f.names:
+        if v.lower() not in f.names:
+            raise AsmError(f"{op.mnemonic} {f.name}={_show(v)} names no {f.noun}; use "
+                           f"{f.allowed()}")
+        return f.names[v.lower()]
+    if not _is_int(v):
+        raise AsmError(f"{op.mnemonic} {f.name} must be an integer in 0..{f.limit}"
+                       + (f" or a name ({', '.join(f.names)})" if f.names else "")
+                       + f", got {_show(v)}")
+    why = f.refusal(int(v))
+    if why:
+        raise RangeError(f"{op.mnemonic} {why}")
+    return int(v)
+
+
+#: per op, each field's (name, default, the values it takes): make's and decode's fast path
+_TAKES = {op.mnemonic: tuple((f.name, f.default, frozenset(f.names.values()) if f.names
+                             else range(f.limit + 1)) for f in op.fields) for op in OPS}
 
 
 def make(mnemonic: str, **args) -> Instr:
     """An instruction from Python: make("mm", a=0, rows=16, acc=0, buf=0); defaults fill in."""
-    if mnemonic not in BY_NAME:
-        raise AsmError(f"unknown instruction {mnemonic!r}; known: {', '.join(BY_NAME)}")
+    takes = _TAKES.get(mnemonic) if type(mnemonic) is str else None
+    if takes is not None:  # the common case, plain ints in range, checked in one pass
+        values = {}
+        for name, default, ok in takes:
+            v = args.get(name, default)
+            if type(v) is not int or v not in ok:
+                break
+            values[name] = v
+        else:
+            if all(k in values for k in args):
+                return Instr(BY_NAME[mnemonic], values)
+    return _make(mnemonic, args)
+
+
+def _make(mnemonic, args: dict) -> Instr:
+    """make, with a message naming what is wrong."""
+    if not isinstance(mnemonic, str) or mnemonic not in BY_NAME:
+        raise AsmError(f"unknown instruction {_show(mnemonic)}; known: {', '.join(BY_NAME)}")
     op = BY_NAME[mnemonic]
     names = {f.name for f in op.fields}
     extra = set(args) - names
@@ -192,40 +269,68 @@ def make(mnemonic: str, **args) -> Instr:
                        f"{', '.join(f.name for f in op.fields) or 'none'}")
     values = {}
     for f in op.fields:
-        v = args.get(f.name, f.default)
-        if v is None:
+        if f.name not in args and f.default is None:
             raise AsmError(f"{mnemonic} needs operand {f.name!r} ({f.doc})")
-        if isinstance(v, str) and f.names and v in f.names:
-            v = f.names[v]
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise AsmError(f"{mnemonic} {f.name} must be an integer, got {v!r}")
-        if not 0 <= v <= _limit(f):
-            raise RangeError(f"{mnemonic} {f.name}={v} does not fit in {f.bits} bits "
-                             f"(0..{_limit(f)})")
-        values[f.name] = v
+        values[f.name] = _field_value(op, f, args.get(f.name, f.default))
     return Instr(op, values)
+
+
+def _checked(instr) -> dict:
+    """The field values of `instr`, if it is an instruction of this ISA with every field in its
+    table; an error naming the argument or the field otherwise."""
+    if type(instr) is Instr and type(instr.args) is dict \
+            and BY_NAME.get(getattr(instr.op, "mnemonic", None)) is instr.op:
+        takes = _TAKES[instr.op.mnemonic]  # the common case: what make or decode built
+        if len(instr.args) == len(takes) and all(
+                type(instr.args.get(name)) is int and instr.args[name] in ok
+                for name, _, ok in takes):
+            return instr.args
+    if not isinstance(instr, Instr):
+        raise ConfigError(f"instr must be an isa.Instr (from isa.make or isa.decode), got "
+                          f"{_show(instr)}")
+    op = instr.op
+    if not isinstance(op, Op) or BY_NAME.get(op.mnemonic) != op:
+        raise ConfigError(f"instr.op must be one of isa.OPS, got {_show(op)}")
+    if not isinstance(instr.args, dict) or set(instr.args) != {f.name for f in op.fields}:
+        raise AsmError(f"{op.mnemonic} takes exactly the operands "
+                       f"{', '.join(f.name for f in op.fields) or 'none'}; got "
+                       f"{_show(instr.args)} (build instructions with isa.make)")
+    return {f.name: _field_value(op, f, instr.args[f.name]) for f in op.fields}
 
 
 def encode(instr: Instr) -> int:
     """The 64-bit word of an instruction."""
+    args = _checked(instr)
     word, pos = instr.op.code, OPCODE_BITS
     for f in instr.op.fields:
-        word |= instr.args[f.name] << pos
+        word |= args[f.name] << pos
         pos += f.bits
     return word
 
 
+def _word(w, what: str = "word") -> int:
+    """`w` as an int if it is a 64-bit unsigned integer; DecodeError naming `what` otherwise."""
+    if not _is_int(w) or not 0 <= w < 1 << WORD_BITS:
+        hint = " (encode an isa.Instr with isa.encode)" if isinstance(w, Instr) else ""
+        raise DecodeError(f"{what}: an instruction word is a 64-bit unsigned integer "
+                          f"(0..2**64-1), got {_show(w)}{hint}")
+    return int(w)
+
+
 def decode(word: int) -> Instr:
-    """The instruction in a 64-bit word; DecodeError for an unknown opcode or set reserved bits."""
-    if isinstance(word, bool) or not isinstance(word, int) or not 0 <= word < 1 << WORD_BITS:
-        raise DecodeError(f"an instruction word is a 64-bit unsigned integer, got {word!r}")
+    """The instruction in a 64-bit word; DecodeError for an unknown opcode, a field value out of
+    its table or set reserved bits."""
+    word = _word(word)
     code = word & ((1 << OPCODE_BITS) - 1)
     if code not in BY_CODE:
-        raise DecodeError(f"unknown opcode {code} in word 0x{word:016x}")
+        raise DecodeError(f"unknown opcode {code} in word 0x{word:016x}; opcodes are "
+                          f"0..{max(BY_CODE)} ({', '.join(BY_NAME)})")
     op = BY_CODE[code]
     args, pos = {}, OPCODE_BITS
-    for f in op.fields:
-        args[f.name] = (word >> pos) & _limit(f)
+    for f, (name, _, ok) in zip(op.fields, _TAKES[op.mnemonic]):
+        args[name] = v = (word >> pos) & f.limit
+        if v not in ok:
+            raise DecodeError(f"word 0x{word:016x}: {op.mnemonic} {f.refusal(v)}")
         pos += f.bits
     if word >> pos:
         raise DecodeError(f"word 0x{word:016x}: {op.mnemonic} uses bits 0..{pos - 1}, "
@@ -235,39 +340,73 @@ def decode(word: int) -> Instr:
 
 def disassemble_one(instr: Instr) -> str:
     """Canonical assembly text: every operand named, symbolic where the field has names."""
-    parts = []
+    args, parts = _checked(instr), []
     for f in instr.op.fields:
-        v = instr.args[f.name]
-        sym = {n: k for k, n in (f.names or {}).items()}.get(v)
-        parts.append(f"{f.name}={sym if sym is not None else v}")
+        sym = {n: k for k, n in (f.names or {}).items()}.get(args[f.name])
+        parts.append(f"{f.name}={sym if sym is not None else args[f.name]}")
     return instr.op.mnemonic + (" " + ", ".join(parts) if parts else "")
+
+
+def _words(words, name: str) -> list[int]:
+    """A sequence of 64-bit words (a list, tuple, iterable or 1-D integer numpy array) -> ints;
+    a ChipkitError naming `name` (and the index of a bad word) otherwise."""
+    if isinstance(words, np.ndarray):
+        if words.ndim != 1 or words.dtype.kind not in "iuO":
+            raise ConfigError(f"{name} must be a sequence of 64-bit instruction words; got a "
+                              f"{words.ndim}-D {words.dtype} array (want 1-D integers)")
+        words = words.tolist()
+    elif isinstance(words, (str, bytes, bytearray, memoryview, dict, set, frozenset)) or \
+            not hasattr(words, "__iter__"):
+        hint = {str: " (assemble text with isa.assemble)", bytes: " (read a binary program "
+                "file with isa.load)"}.get(type(words), "")
+        raise ConfigError(f"{name} must be a sequence of 64-bit instruction words (a list of "
+                          f"ints), got {type(words).__name__}{hint}")
+    return [_word(w, f"{name}[{i}]") for i, w in enumerate(words)]
 
 
 def disassemble(words) -> str:
     """Assembly text for a sequence of words, one instruction per line."""
-    return "".join(disassemble_one(decode(int(w))) + "\n" for w in words)
+    out = []
+    for i, w in enumerate(_words(words, "words")):
+        try:
+            out.append(disassemble_one(decode(w)) + "\n")
+        except DecodeError as e:
+            raise DecodeError(f"words[{i}]: {e}") from None
+    return "".join(out)
 
 
 _TOKEN = re.compile(r"\s*([A-Za-z_][\w.]*)\s*=\s*([^,\s]+)\s*")
 
 
 def _number(text: str) -> int | None:
-    try:
-        return int(text, 0)
-    except ValueError:
+    """An assembly integer: decimal (leading zeros allowed), 0x hex, 0b binary, 0o octal."""
+    if not text.isascii() or len(text) > 70:  # 64 binary digits and a prefix at most
         return None
+    for base in (0, 10):  # base 0 refuses leading zeros ("010"); base 10 takes them
+        try:
+            return int(text, base)
+        except ValueError:
+            pass
+    return None
 
 
 def assemble_line(line: str, lineno: int = 1) -> Instr | None:
     """One line of assembly -> Instr, or None for a blank or comment-only line."""
-    code = re.split(r"[#;]", line, maxsplit=1)[0]
+    if not isinstance(line, str):
+        raise AsmError(f"line must be a str (one line of assembly), got {_show(line)}")
+    if not _is_int(lineno) or lineno < 1:
+        raise AsmError(f"lineno must be a positive integer, got {_show(lineno)}")
+    if "\n" in line.rstrip("\n"):
+        raise AsmError(f"line {lineno}: assemble_line takes one line; give text of several "
+                       "lines to isa.assemble")
+    code = re.split(r"[#;]", line.rstrip("\r\n"), maxsplit=1)[0]
     if not code.strip():
         return None
     m = re.match(r"\s*(\S+)", code)
     mnemonic, col = m[1].lower(), m.start(1) + 1
     if mnemonic not in BY_NAME:
-        raise AsmError(f"line {lineno}, column {col}: unknown instruction {m[1]!r}; expected one "
-                       f"of {', '.join(BY_NAME)}")
+        raise AsmError(f"line {lineno}, column {col}: unknown instruction {_show(m[1])}; expected "
+                       f"one of {', '.join(BY_NAME)}")
     op = BY_NAME[mnemonic]
     fields = {f.name: f for f in op.fields}
     pos, args = m.end(1), {}
@@ -278,28 +417,31 @@ def assemble_line(line: str, lineno: int = 1) -> Instr | None:
             col = pos + len(rest) - len(rest.lstrip()) + 1
             raise AsmError(f"line {lineno}, column {col}: expected name=value (e.g. "
                            f"{op.fields[0].name if op.fields else 'nothing'}=0), got "
-                           f"{rest.strip()!r}")
+                           f"{_show(rest.strip())}")
         name, value = t[1], t[2]
         ncol, vcol = pos + t.start(1) + 1, pos + t.start(2) + 1
         after = rest[t.end():]
         if after and not after.startswith(","):
             raise AsmError(f"line {lineno}, column {pos + t.end() + 1}: expected ',' after "
-                           f"{name}={value}, got {after.strip()!r}")
+                           f"{name}={value[:40]}, got {_show(after.strip())}")
         if name not in fields:
-            raise AsmError(f"line {lineno}, column {ncol}: {mnemonic} has no operand {name!r}; "
-                           f"expected one of {', '.join(fields) or 'none'}")
+            raise AsmError(f"line {lineno}, column {ncol}: {mnemonic} has no operand "
+                           f"{_show(name)}; expected one of {', '.join(fields) or 'none'}")
         if name in args:
             raise AsmError(f"line {lineno}, column {ncol}: operand {name!r} given twice")
         f = fields[name]
         v = f.names.get(value.lower()) if f.names else None
         v = _number(value) if v is None else v
+        if v is None and value.isascii() and value.isdigit():  # too many digits to convert
+            raise AsmError(f"line {lineno}, column {vcol}: {name}={value[:20]}... does not fit "
+                           f"in {f.bits} bits (0..{f.limit})")
         if v is None:
             expect = "an integer" + (f" or one of {', '.join(f.names)}" if f.names else "")
             raise AsmError(f"line {lineno}, column {vcol}: expected {expect} for {name!r}, "
-                           f"got {value!r}")
-        if not 0 <= v <= _limit(f):
-            raise AsmError(f"line {lineno}, column {vcol}: {name}={v} does not fit in "
-                           f"{f.bits} bits (0..{_limit(f)})")
+                           f"got {_show(value)}")
+        why = f.refusal(v)
+        if why:
+            raise AsmError(f"line {lineno}, column {vcol}: {why}")
         args[name] = v
         pos += t.end() + (1 if after else 0)
         rest = code[pos:]
@@ -311,56 +453,116 @@ def assemble_line(line: str, lineno: int = 1) -> Instr | None:
 
 
 def assemble(text: str) -> list[int]:
-    """Assembly text -> 64-bit words. AsmError names the line, column and what was expected."""
+    """Assembly text -> 64-bit words. AsmError names the line, column and what was expected.
+    Lines end at \\n (or \\r\\n) only, as an editor counts them: a form feed or a vertical tab is
+    blank space inside a line."""
+    if not isinstance(text, str):
+        hint = " (decode bytes first: data.decode())" if isinstance(text, (bytes, bytearray)) \
+            else ""
+        raise AsmError(f"text must be a str of assembly, got {type(text).__name__}{hint}")
     words = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        instr = assemble_line(line, lineno)
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        instr = assemble_line(line.removesuffix("\r"), lineno)
         if instr is not None:
             words.append(encode(instr))
     return words
 
 
 def program_words(program) -> list[int]:
-    """A program given as assembly text or as instruction words -> its words."""
+    """A program given as assembly text or as instruction words -> its words (each a 64-bit
+    unsigned integer; what they decode to is the machine's business)."""
     if isinstance(program, str):
         return assemble(program)
+    return _words(program, "program")
+
+
+def _path(path, name: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ConfigError(f"{name} must be a file name (a str or a Path), got {_show(path)}")
     try:
-        return [int(w) for w in program]
-    except (TypeError, ValueError):
-        raise ChipkitError("a program is assembly text or a sequence of 64-bit instruction "
-                           f"words, got {type(program).__name__}") from None
+        return Path(path)
+    except TypeError:
+        raise ConfigError(f"{name} must be a file name (a str or a Path), got "
+                          f"{_show(path)}") from None
+
+
+def _file_error(path: Path, e: OSError, writing: bool) -> ConfigError:
+    """An OSError on `path` as one sentence that says what to do."""
+    if isinstance(e, IsADirectoryError):
+        return ConfigError(f"{path}: is a folder; give a file name inside it" if writing else
+                           f"{path}: is a folder; give a program written by `chipkit asm`")
+    if isinstance(e, FileNotFoundError):
+        if writing:
+            return ConfigError(f"{path}: folder {path.parent} does not exist; create it first")
+        return ConfigError(f"{path}: no such file; give a program written by `chipkit asm`")
+    if isinstance(e, PermissionError):
+        return ConfigError(f"{path}: permission denied; choose a file you may "
+                           f"{'write' if writing else 'read'}")
+    return ConfigError(f"{path}: cannot {'write' if writing else 'read'} it "
+                       f"({e.strerror or e})")
 
 
 def save(words, path) -> None:
     """Write a program: `.hex` gives one 16-digit hex word per line (what $readmemh reads),
-    anything else 8 little-endian bytes per word."""
-    path = Path(path)
-    if path.suffix == ".hex":
-        path.write_text("".join(f"{w:016x}\n" for w in words))
+    anything else 8 little-endian bytes per word. Every word must decode (DecodeError names it)."""
+    words = _words(words, "words")
+    for i, w in enumerate(words):
+        try:
+            decode(w)
+        except DecodeError as e:
+            raise DecodeError(f"words[{i}]: {e}") from None
+    path = _path(path, "path")
+    if path.suffix.lower() == ".hex":
+        data = "".join(f"{w:016x}\n" for w in words).encode()
     else:
-        path.write_bytes(b"".join(int(w).to_bytes(8, "little") for w in words))
+        data = b"".join(w.to_bytes(8, "little") for w in words)
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise _file_error(path, e, writing=True) from None
 
 
 def load(path) -> list[int]:
-    """Read a program written by save(): hex text or little-endian binary words."""
-    path = Path(path)
-    if not path.is_file():
-        raise ChipkitError(f"{path}: no such file; give a program written by `chipkit asm`")
-    data = path.read_bytes()
-    if path.suffix == ".hex":
-        words = []
-        for n, line in enumerate(data.decode(errors="replace").splitlines(), start=1):
+    """Read a program written by save(): hex text or little-endian binary words. Every word must
+    decode; DecodeError names the file, the line (hex) or word (binary) and the field. Any file
+    that can be read will do (a FIFO, /dev/stdin), up to MAX_PROGRAM_BYTES."""
+    path = _path(path, "path")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_PROGRAM_BYTES + 1)
+    except OSError as e:
+        raise _file_error(path, e, writing=False) from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_PROGRAM_BYTES:,} bytes, too big for a "
+                          "program; give a program written by `chipkit asm`")
+    if path.suffix.lower() == ".hex":
+        if b"\0" in data:
+            raise DecodeError(f"{path}: not hex text (it holds NUL bytes: binary data, or "
+                              "UTF-16 text?); write programs with `chipkit asm -o PROG.hex`")
+        where, words = [], []
+        for n, line in enumerate(data.decode(errors="replace").split("\n"), start=1):
             text = line.split("//")[0].strip()
             if text:
                 if not re.fullmatch(r"[0-9a-fA-F]{1,16}", text):
-                    raise DecodeError(f"{path.name} line {n}: expected a 64-bit hex word, got "
-                                      f"{text[:20]!r}")
+                    raise DecodeError(f"{path} line {n}: expected a 64-bit hex word, got "
+                                      f"{_show(text)}")
                 words.append(int(text, 16))
-        return words
-    if len(data) % 8:
-        raise DecodeError(f"{path.name} is {len(data)} bytes long, not a whole number of 8-byte "
-                          "instruction words; write programs with `chipkit asm`")
-    return [int.from_bytes(data[i:i + 8], "little") for i in range(0, len(data), 8)]
+                where.append(f"line {n}")
+    else:
+        if len(data) % 8:
+            text = data.isascii() and b"\0" not in data
+            raise DecodeError(f"{path} is {len(data)} bytes long, not a whole number of 8-byte "
+                              "instruction words; write programs with `chipkit asm`"
+                              + (" (a program in hex text is read from a .hex file)" * text))
+        words = [int.from_bytes(data[i:i + 8], "little") for i in range(0, len(data), 8)]
+        where = [f"word {i} (byte {8 * i})" for i in range(len(words))]
+    for w, at in zip(words, where):
+        try:
+            decode(w)
+        except DecodeError as e:
+            raise DecodeError(f"{path} {at}: {e}") from None
+    return words
 
 
 def reference() -> str:

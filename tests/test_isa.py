@@ -3,6 +3,7 @@ the line, the column and what was expected, and docs/isa.md is generated from th
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,12 +14,17 @@ from chipkit.errors import ChipkitError
 DOC = Path(__file__).resolve().parent.parent / "docs" / "isa.md"
 
 
+def values(f):
+    """Every value field `f` takes: its named codes, or 0..2^bits - 1 (the top more often)."""
+    if f.names:
+        return st.sampled_from(sorted(f.names.values()))
+    return st.integers(0, f.limit) | st.just(f.limit)
+
+
 @st.composite
 def instructions(draw):
     op = draw(st.sampled_from(isa.OPS))
-    args = {f.name: draw(st.integers(0, (1 << f.bits) - 1) | st.just((1 << f.bits) - 1))
-            for f in op.fields}
-    return isa.make(op.mnemonic, **args)
+    return isa.make(op.mnemonic, **{f.name: draw(values(f)) for f in op.fields})
 
 
 def test_every_op_fits_one_word_and_codes_are_unique():
@@ -150,3 +156,92 @@ def test_doc_states_the_timing_the_models_and_rtl_keep():
         assert f"| `{op}` | {passes} | {extra} |" in text
     assert f"`VECTOR_LATENCY` = {timing.VECTOR_LATENCY}" in text
     assert ", ".join(timing.STALLS[:3]) in text
+
+
+@pytest.mark.parametrize("brk", ["\f", "\v", "\x1c", "\x85", "\u2028"])
+def test_line_numbers_count_newlines_only(brk):
+    """An editor starts a line at \\n (or \\r\\n) only: a form feed or a vertical tab inside a line
+    is blank space, and the line numbers of errors match what the editor shows."""
+    assert isa.assemble(f"nop{brk}\r\nhalt {brk}\n{brk}\n") == [0, 1]
+    with pytest.raises(isa.AsmError, match=r"^line 3, column 1: unknown instruction 'mul'"):
+        isa.assemble(f"nop{brk}\r\n{brk}halt\r\nmul")
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: isa.assemble(None), "text must be a str of assembly, got NoneType"),
+    (lambda: isa.assemble(b"halt"), r"got bytes \(decode bytes first"),
+    (lambda: isa.assemble_line(3), "line must be a str"),
+    (lambda: isa.assemble_line("halt", 0), "lineno must be a positive integer"),
+    (lambda: isa.assemble_line("nop\nhalt"), "assemble_line takes one line"),
+    (lambda: isa.make(["mm"]), r"unknown instruction \['mm'\]"),
+    (lambda: isa.make("lw", row=1.0, buf=0), r"lw row must be an integer in 0\.\.4095, got 1\.0"),
+    (lambda: isa.make("lw", row=True, buf=0), "got True"),
+    (lambda: isa.make("dma.ld", mem="dram", row=0, dram=0, rows=1),
+     r"mem='dram' names no memory; use one of sram \(0\)"),
+    (lambda: isa.encode("mm"), "instr must be an isa.Instr"),
+    (lambda: isa.encode(isa.Instr(isa.BY_NAME["lw"], {"row": 1})), "lw takes exactly"),
+    (lambda: isa.disassemble_one(None), "instr must be an isa.Instr"),
+    (lambda: isa.decode(1.0), r"got 1\.0"),
+    (lambda: isa.decode(True), "got True"),
+    (lambda: isa.decode(np.float64(1)), "64-bit unsigned"),
+    (lambda: isa.decode("1"), "got '1'"),
+    (lambda: isa.disassemble([1.5]), r"words\[0\]: an instruction word is a 64-bit unsigned"),
+    (lambda: isa.disassemble([1, -1]), r"words\[1\]: .* got -1"),
+    (lambda: isa.disassemble([1, 2**64]), r"words\[1\]: .* got 18446744073709551616"),
+    (lambda: isa.disassemble(None), "words must be a sequence of 64-bit instruction words"),
+    (lambda: isa.disassemble("halt"), r"got str \(assemble text with isa.assemble\)"),
+    (lambda: isa.disassemble(np.ones(2)), "1-D float64 array"),
+    (lambda: isa.disassemble(np.ones((2, 2), np.int64)), "2-D int64 array"),
+    (lambda: isa.disassemble([np.float32(1)]), "64-bit unsigned"),
+    (lambda: isa.disassemble([isa.make("halt")]), r"encode an isa.Instr with isa.encode"),
+    (lambda: isa.program_words(b"\x01" * 8), r"got bytes \(read a binary program file"),
+    (lambda: isa.program_words(7), "program must be a sequence"),
+    (lambda: isa.program_words([1, 1.5]), r"program\[1\]"),
+    (lambda: isa.save([-1], "x.bin"), r"words\[0\]: .* got -1"),
+    (lambda: isa.save([2**70], "x.bin"), r"words\[0\]: .* got 1180591620717411303424"),
+    (lambda: isa.save([1], None), "path must be a file name"),
+    (lambda: isa.save([1], ""), "path must be a file name"),
+    (lambda: isa.load(3), "path must be a file name"),
+    (lambda: isa.memory(5), r"mem=5 names no memory; use one of sram \(0\), acc \(1\)"),
+    (lambda: isa.memory(None), "mem=None names no memory"),
+    (lambda: isa.row_bytes("dram", 8), "mem must be the name of a memory"),
+    (lambda: isa.row_bytes("sram", 0), "lanes must be a positive integer"),
+])
+def test_public_functions_check_their_arguments(call, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ChipkitError, match=match):
+        call()
+    assert not list(tmp_path.iterdir()), "a refused save wrote a file"
+
+
+def test_numpy_words_and_values_are_accepted(tmp_path):
+    words = isa.assemble("lw row=3, buf=1\nhalt")
+    for program in (np.array(words, np.uint64), np.array(words, np.int64), tuple(words),
+                    iter(words), [np.uint64(w) for w in words]):
+        assert isa.program_words(program) == words
+    assert isa.disassemble(np.asarray(words, np.uint64)) == "lw row=3, buf=1\nhalt\n"
+    isa.save(np.array(words, np.uint64), tmp_path / "p.bin")
+    assert isa.load(tmp_path / "p.bin") == words
+    assert isa.decode(np.uint64(words[0])) == isa.make("lw", row=np.int16(3), buf=np.uint8(1))
+
+
+@pytest.mark.parametrize(("where", "match"), [
+    ("missing/p.hex", "folder .*missing does not exist; create it first"),
+    (".", "is a folder; give a file name inside it"),
+    ("/dev/full", r"/dev/full: cannot write it \(No space left on device\)"),
+])
+def test_save_to_a_place_it_cannot_write(tmp_path, monkeypatch, where, match):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ChipkitError, match=match):
+        isa.save([1], where)
+
+
+def test_load_refuses_what_save_never_writes(tmp_path):
+    (tmp_path / "nul.hex").write_bytes("halt\n".encode("utf-16"))
+    with pytest.raises(isa.DecodeError, match="not hex text .*NUL bytes"):
+        isa.load(tmp_path / "nul.hex")
+    with pytest.raises(ChipkitError, match="is a folder; give a program"):
+        isa.load(tmp_path)
+    with pytest.raises(ChipkitError, match="no such file"):
+        isa.load(tmp_path / "none.bin")
+    assert isa.load("/dev/null") == []
