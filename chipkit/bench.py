@@ -37,9 +37,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from chipkit.backends.array_gemm import MYHDL_PE_CYCLES_PER_S
-from chipkit.config import ArrayConfig, CoreConfig
-from chipkit.errors import SimulationError
+from chipkit.backends.array_gemm import MYHDL_PE_CYCLES_PER_S, check_size
+from chipkit.checks import check_flag, check_int, check_real, show
+from chipkit.config import ArrayConfig, CoreConfig, check_config
+from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow import tools
 from chipkit.models import array_fast
 from chipkit.models.array_schedule import Schedule, build
@@ -61,8 +62,62 @@ CORE_CASES = tuple((lanes, gemm) for lanes in (4, 8)
 CORE_SPEED_CASES = ((4, (32, 32, 32)), (8, (32, 64, 64)))
 
 
+def _gemm(gemm, name: str = "gemm") -> tuple[int, int, int]:
+    """(M, N, K) as three positive ints within check_size's bounds, else a ConfigError."""
+    if isinstance(gemm, (str, bytes)) or not hasattr(gemm, "__len__") or len(gemm) != 3:
+        raise ConfigError(f"{name} must be (M, N, K), three positive integers such as "
+                          f"(64, 64, 64), got {show(gemm)}")
+    m, n, k = (check_int(v, f"{name}'s {d}", lo=1) for v, d in zip(gemm, "MNK"))
+    check_size(m, n, k)
+    return m, n, k
+
+
+def _pairs(cases, name: str, example: str) -> list[tuple]:
+    """`cases` as a list of 2-tuples, else a ConfigError naming `name` with an `example`."""
+    if isinstance(cases, (str, bytes)) or not hasattr(cases, "__iter__"):
+        raise ConfigError(f"{name} must be a list of pairs such as {example}, got {show(cases)}")
+    out = [tuple(c) if isinstance(c, (tuple, list)) else c for c in cases]
+    bad = next((c for c in out if not isinstance(c, tuple) or len(c) != 2), None)
+    if bad is not None or not out:
+        raise ConfigError(f"{name} must be a non-empty list of pairs such as {example}, got "
+                          f"{show(bad if bad is not None else cases)}")
+    return out
+
+
+def _array_cases(cases) -> list[ArrayConfig]:
+    pairs = _pairs(cases, "cases", "[('4x4', 'ws'), ('8x8', 'os')]")
+    for a, d in pairs:
+        if not isinstance(a, str) or not isinstance(d, str):
+            raise ConfigError(f"cases holds (array, dataflow) pairs of text, such as ('4x4', "
+                              f"'ws'); got {show((a, d))}")
+    return [ArrayConfig.parse(a, d) for a, d in pairs]
+
+
+def _core_cases(cases) -> list[tuple[CoreConfig, tuple]]:
+    out = []
+    for lanes, gemm in _pairs(cases, "cases", "[(4, (32, 32, 32)), (8, (32, 64, 64))]"):
+        lanes = check_int(lanes, "cases' lanes (L of an L x L core)", lo=2, hi=64)
+        out.append((CoreConfig(lanes=lanes), _gemm(gemm, "cases' GEMM")))
+    return out
+
+
+def _verilator(verilator) -> bool | None:
+    return None if verilator is None else check_flag(verilator, "verilator")
+
+
+def _rows(rows, name: str, made_by: str) -> list[dict]:
+    """A list of dicts (what `made_by` returns), else a ConfigError."""
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
+        raise ConfigError(f"{name} must be the list of rows {made_by} returns, got {show(rows)}")
+    return list(rows)
+
+
 def first_folds(s: Schedule, folds: int) -> Schedule:
     """The schedule of `s`'s first `folds` folds only (its product is then a partial sum)."""
+    if not isinstance(s, Schedule):
+        raise ConfigError(f"s must be a Schedule (chipkit.models.array_schedule.build(a, b, cfg)),"
+                          f" got {show(s)}")
+    folds = check_int(folds, "folds", lo=1, hi=s.folds)
     cut = lambda x: None if x is None else x[:folds]
     return replace(s, data={k: v[:folds] for k, v in s.data.items()}, tiles=s.tiles[:folds],
                    origins=s.origins[:folds], w_before=cut(s.w_before))
@@ -74,6 +129,11 @@ def measure(cfg: ArrayConfig, m: int, n: int, k: int, myhdl_seconds: float = MYH
 
     verilator -- also time Verilator (True), or not (False); None: if `cfg` is in VERILATOR_ARRAYS
                  and Verilator is installed."""
+    check_config(cfg, ArrayConfig)
+    check_size(m, n, k)
+    myhdl_seconds = check_real(myhdl_seconds, "myhdl_seconds")
+    seed = check_int(seed, "seed", lo=0)
+    verilator = _verilator(verilator)
     from chipkit.backends import array_rtl  # MyHDL: imported only when measured
 
     rng = np.random.default_rng(seed)
@@ -148,13 +208,15 @@ def bench(cases=None, gemm=None, myhdl_seconds: float | None = None) -> list[dic
     """A row per (array, dataflow) in `cases` (default CASES), all on the GEMM `gemm` = (M, N, K)
     (default GEMM), MyHDL given about `myhdl_seconds` per row (default MYHDL_SECONDS); Verilator
     keys on the arrays in VERILATOR_ARRAYS when it is installed."""
-    secs = MYHDL_SECONDS if myhdl_seconds is None else myhdl_seconds
-    return [measure(ArrayConfig.parse(a, d), *(gemm or GEMM), myhdl_seconds=secs)
-            for a, d in (cases or CASES)]
+    secs = MYHDL_SECONDS if myhdl_seconds is None else check_real(myhdl_seconds, "myhdl_seconds")
+    configs = _array_cases(CASES if cases is None else cases)
+    gemm = _gemm(GEMM if gemm is None else gemm)
+    return [measure(cfg, *gemm, myhdl_seconds=secs) for cfg in configs]
 
 
 def report(runs: list[dict]) -> str:
     """The rows as a table, with what each number means underneath."""
+    runs = _rows(runs, "runs", "chipkit.bench.bench()")
     head = (f"{'array':6s} {'flow':4s} {'GEMM':>9s} {'cycles':>8s}  {'fast cyc/s':>11s}  "
             f"{'MyHDL cyc/s':>11s} {'(folds run)':>12s}  {'fast/MyHDL':>10s}")
     lines = [head]
@@ -191,10 +253,10 @@ def core_vs_scalesim(cases=None, seed: int = 0) -> dict:
     SCALE-Sim's WS count on an L x L array -- and the geometric mean of the ratios."""
     from chipkit.backends.core_gemm import core_gemm
 
-    rng = np.random.default_rng(seed)
+    configs = _core_cases(CORE_CASES if cases is None else cases)
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     rows = []
-    for lanes, (m, n, k) in cases or CORE_CASES:
-        cfg = CoreConfig(lanes=lanes)
+    for cfg, (m, n, k) in configs:
         r = core_gemm(rng.integers(-128, 128, (m, k)), rng.integers(-128, 128, (k, n)), cfg)
         if not r.match_golden:
             raise SimulationError(f"bench: the core's product differs from numpy's on {r.array} "
@@ -216,6 +278,7 @@ def _core_same(a, b) -> bool:
 def core_speed_config(lanes: int, dram_image_bytes: int) -> CoreConfig:
     """The core of a core_speed row: CoreConfig(lanes) with its DRAM sized to the program's image
     (a power of two, at least 4 KB: MyHDL elaborates every DRAM byte as a signal)."""
+    dram_image_bytes = check_int(dram_image_bytes, "dram_image_bytes", lo=1, hi=1 << 22)
     return CoreConfig(lanes=lanes, dram_bytes=max(4096, 1 << (dram_image_bytes - 1).bit_length()))
 
 
@@ -226,6 +289,10 @@ def measure_core(lanes: int, m: int, n: int, k: int, seed: int = 0,
     `halted` of the same program; each simulator's final state must equal the model's.
 
     verilator -- time Verilator too (True) or not (False); None: when it is installed."""
+    lanes = check_int(lanes, "lanes (L of an L x L core)", lo=2, hi=64)
+    check_size(m, n, k)
+    seed = check_int(seed, "seed", lo=0)
+    verilator = _verilator(verilator)
     from chipkit.backends import core_rtl
     from chipkit.compiler.gemm import compile_gemm
     from chipkit.models import core_fast
@@ -286,12 +353,19 @@ def core_speed(cases=None, verilator: bool | None = None) -> list[dict]:
     """The core's simulator speeds: a row per (L, (M, N, K)) in `cases` (default
     CORE_SPEED_CASES), each with `fast_vs_myhdl` (the cycle model vs the MyHDL core) and, when
     Verilator is installed, `verilator_vs_myhdl` (our goal: >= 300x); see measure_core."""
-    return [measure_core(lanes, *gemm, verilator=verilator)
-            for lanes, gemm in (cases or CORE_SPEED_CASES)]
+    configs = _core_cases(CORE_SPEED_CASES if cases is None else cases)
+    verilator = _verilator(verilator)
+    return [measure_core(cfg.lanes, *gemm, verilator=verilator) for cfg, gemm in configs]
 
 
 def report_core(core: dict, speed: list[dict] | None = None) -> str:
     """The core_vs_scalesim_ws rows as a table, the geometric mean under them."""
+    if not isinstance(core, dict) or "rows" not in core or "geomean" not in core:
+        raise ConfigError(f"core must be the dict chipkit.bench.core_vs_scalesim() returns, got "
+                          f"{show(core)}")
+    _rows(core["rows"], "core['rows']", "chipkit.bench.core_vs_scalesim()")
+    if not core["rows"]:
+        raise ConfigError("core['rows'] is empty: there is nothing to report")
     lines = [f"{'core':5s} {'GEMM':>9s} {'instr':>6s} {'cycles':>8s} {'SCALE-Sim WS':>12s} "
              f"{'core/SCALE-Sim':>14s}"]
     for r in core["rows"]:
@@ -312,6 +386,7 @@ def report_core(core: dict, speed: list[dict] | None = None) -> str:
 
 def report_speed(speed: list[dict]) -> str:
     """The core_speed rows as a table, with what each number means underneath."""
+    speed = _rows(speed, "speed", "chipkit.bench.core_speed()")
     lines = [f"{'core':5s} {'program':>15s} {'cycles':>7s}  {'fast cyc/s':>10s} "
              f"{'MyHDL cyc/s':>11s} {'Verilator cyc/s':>15s}  {'fast/MyHDL':>10s} "
              f"{'Verilator/MyHDL':>15s}"]

@@ -12,22 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chipkit import isa
-from chipkit.config import CoreConfig
+from chipkit.checks import show
+from chipkit.config import CoreConfig, check_config
 from chipkit.errors import ConfigError
+from chipkit.models import core_fast
 from chipkit.models.core_trace import Step, Trace, trace_fast, trace_golden
 from chipkit.timing import STALLS
 
+#: what a refused lockstep against the MyHDL core suggests instead
+RTL_INSTEAD = ("lockstep traces the MyHDL core only: compare --a fast --b golden for the cycle "
+               "model, or check the same RTL's final state at speed with backend 'verilator' "
+               "(chipkit.backends.core_run.run)")
 
-def trace_rtl(program, cfg: CoreConfig, dram=None) -> Trace:
+
+def trace_rtl(program, cfg: CoreConfig, dram=None, progress=None, max_cycles=None) -> Trace:
     """The MyHDL core's trace (chipkit.backends.core_rtl.trace_myhdl): issues and finishes seen
-    on the hardware's own signals, rows read from its memories."""
+    on the hardware's own signals, rows read from its memories. A program longer than
+    `max_cycles` (None: about a minute of MyHDL) is refused before anything is built; progress is
+    called as progress(cycles_done, cycles_total) while it simulates."""
     from chipkit.backends.core_rtl import trace_myhdl
 
-    return trace_myhdl(program, cfg, dram)
+    return trace_myhdl(program, cfg, dram, progress, max_cycles, RTL_INSTEAD)
 
 
 #: backend name -> tracer(program, cfg, dram) -> Trace
 TRACERS = {"golden": trace_golden, "fast": trace_fast, "rtl": trace_rtl}
+#: the tracers that simulate the hardware: they take progress and max_cycles too
+SLOW = ("rtl",)
 
 
 @dataclass
@@ -151,6 +162,10 @@ def lockstep(a: Trace, b: Trace, words) -> Divergence | None:
     the earliest cycle at which one issued, finished or wrote something the other did not (in
     program order when neither is timed; a finish after an issue in the same cycle), then the
     final counters both have; None when they agree."""
+    for name, t in (("a", a), ("b", b)):
+        if not isinstance(t, Trace):
+            raise ConfigError(f"lockstep compares two traces (chipkit.models.core_trace.Trace, "
+                              f"e.g. trace_fast(words, cfg)); {name} is {type(t).__name__}")
     words = isa.program_words(words)
     timed = a.timed or b.timed
     names = ((a.backend, b.backend) if a.backend != b.backend
@@ -228,15 +243,33 @@ class LockstepRun:
                 "divergence": None if self.divergence is None else self.divergence.to_json()}
 
 
-def run_lockstep(program, cfg: CoreConfig, dram=None, a: str = "fast",
-                 b: str = "golden") -> LockstepRun:
+def run_lockstep(program, cfg: CoreConfig, dram=None, a: str = "fast", b: str = "golden",
+                 progress=None, max_cycles=None) -> LockstepRun:
     """Run `program` (words or assembly text) from the DRAM image `dram` on backends `a` and `b`
-    (names in TRACERS) and compare them."""
-    for name in (a, b):
-        if name not in TRACERS:
-            raise ConfigError(f"unknown backend {name!r} for lockstep; choose from "
-                              f"{', '.join(TRACERS)}")
+    (names in TRACERS) and compare them.
+
+    progress   -- rtl: called as progress(cycles_done, cycles_total) while MyHDL simulates
+    max_cycles -- rtl: the most cycles to simulate in MyHDL (both runs together, by the cycle
+                  model's count); None: about a minute's worth. A longer program is refused
+                  before anything is built, with the estimate."""
+    for arg, name in (("a", a), ("b", b)):
+        if not isinstance(name, str) or name not in TRACERS:
+            raise ConfigError(f"unknown backend {show(name)} for lockstep; choose from "
+                              f"{', '.join(TRACERS)} (argument {arg}, --{arg})")
+    check_config(cfg, CoreConfig)
     words = isa.program_words(program)
-    ta, tb = TRACERS[a](words, cfg, dram), TRACERS[b](words, cfg, dram)
+    slow = [n for n in (a, b) if n in SLOW]
+    kw = {}
+    if slow:  # the cycle model's count first (it is cheap), then refuse or go
+        from chipkit.backends import core_rtl
+
+        core_rtl.check_progress(progress)
+        limit = (core_rtl.rtl_cycle_limit(cfg) if max_cycles is None
+                 else core_rtl.check_max_cycles(max_cycles))
+        core_rtl.check_budget(cfg, core_fast.run(words, cfg, dram).cycles, limit, RTL_INSTEAD,
+                              runs=len(slow))
+        kw = {"progress": progress, "max_cycles": limit}
+    ta = TRACERS[a](words, cfg, dram, **(kw if a in SLOW else {}))
+    tb = TRACERS[b](words, cfg, dram, **(kw if b in SLOW else {}))
     ta.backend, tb.backend = a, b
     return LockstepRun(ta, tb, lockstep(ta, tb, words))

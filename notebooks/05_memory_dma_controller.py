@@ -359,8 +359,8 @@ plt.show()
 # cycle. `chipkit.hdl.core` is the chip itself, written in MyHDL at the register-transfer level —
 # the array of lesson 04 with its second weight buffer, the weight loader, the DMA engine, the
 # memories, the controller, the vector unit of lesson 06 and a set of performance counters.
-# `core_rtl.run` loads the program and the DRAM image through the core's host port, clocks it until
-# it halts and reads everything back. The RTL builds every memory row as a signal: `core_rtl.run`
+# `core_rtl.run` loads the program through the core's host port and the DRAM image straight into the
+# DRAM's signals, clocks the core until it halts and reads everything back through the host port. The RTL builds every memory row as a signal: `core_rtl.run`
 # builds only the DRAM bytes the program can reach (a 1 MB DRAM is a million signals, half a minute
 # to build), and we give it smaller SRAM and ACC too; memory depths change no timing, and the cycle
 # model runs the same smaller core beside it.

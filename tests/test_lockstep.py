@@ -334,3 +334,14 @@ def test_cli_bad_programs(tmp_path, capsys):
         assert main(["lockstep", str(path), "--lanes", "4"]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+
+
+def test_cli_refuses_a_long_rtl_lockstep_at_once(tmp_path, capsys):
+    """About a million cycles against the MyHDL core is refused in a second or two with the
+    estimate (it ran for 12 minutes, silently), before anything is built."""
+    prog = tmp_path / "long.s"
+    prog.write_text("dma.ld mem=sram, row=0, dram=0, rows=1000\nsync units=1\n" * 1000 + "halt\n")
+    assert main(["lockstep", str(prog), "--a", "rtl"]) == 2
+    err = capsys.readouterr().err
+    assert "would simulate 1,012,001 cycles of the 8x8 core" in err and "min at ~" in err
+    assert "max_cycles=1012001" in err and err.count("\n") == 1

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chipkit.config import ArrayConfig
+from chipkit.checks import check_choice, check_flag, check_int, show
+from chipkit.config import ArrayConfig, check_config
 from chipkit.errors import ConfigError
 from chipkit.models import array_cycles as closed
 from chipkit.models import array_fast
@@ -90,6 +91,8 @@ class GemmResult:
 
 def check_size(m: int, n: int, k: int) -> None:
     """Refuse a GEMM too big for any backend (before anyone allocates its operands)."""
+    m, n, k = (check_int(v, f"{d} ({what})", lo=1) for v, d, what in (
+        (m, "m", "rows of A and C"), (n, "n", "columns of B and C"), (k, "k", "the inner size")))
     macs, elements = m * n * k, m * k + k * n + m * n
     if macs > MAX_MACS:
         raise ConfigError(f"a {m}x{k} @ {k}x{n} GEMM is {macs:,} MACs; chipkit handles up to "
@@ -100,9 +103,12 @@ def check_size(m: int, n: int, k: int) -> None:
 
 
 def check_budget(m: int, n: int, k: int, cfg: ArrayConfig, backend: str,
-                 record: bool = False) -> None:
-    """Refuse, with a ConfigError that says what to do instead, a GEMM too big for `backend`."""
+                 record: bool = False, max_cycles=None) -> None:
+    """Refuse, with a ConfigError that says what to do instead, a GEMM too big for `backend`
+    (rtl: more than `max_cycles` cycles; None: RTL_MAX_PE_CYCLES PE-cycles, about 20 s)."""
     check_size(m, n, k)
+    check_config(cfg, ArrayConfig)
+    check_choice(backend, "backend", BACKENDS)
     cyc = closed.gemm_cycles(m, n, k, cfg)
     if backend == "fast":
         f, t = closed.folds(m, n, k, cfg), closed.fold_cycles(m, n, k, cfg)
@@ -113,13 +119,16 @@ def check_budget(m: int, n: int, k: int, cfg: ArrayConfig, backend: str,
                               f"{t} cycles) needs {size:,} numbers in memory, more than "
                               f"{FAST_MAX_ELEMENTS:,}: use smaller sizes"
                               + (" or record=False" if record else " or --backend golden"))
-    if backend == "rtl" and cyc * cfg.pes > RTL_MAX_PE_CYCLES:
+    limit = (RTL_MAX_PE_CYCLES // cfg.pes if max_cycles is None
+             else check_int(max_cycles, "max_cycles (the most cycles to simulate in MyHDL)", lo=1))
+    if backend == "rtl" and cyc > limit:
         secs = cyc * cfg.pes / MYHDL_PE_CYCLES_PER_S
         took = f"~{secs:.0f} s" if secs < 120 else f"~{secs / 60:.0f} min"
         raise ConfigError(f"the MyHDL RTL would simulate {cyc:,} cycles of the {cfg.name} array "
-                          f"({took}); its limit is {RTL_MAX_PE_CYCLES // cfg.pes:,} cycles at "
+                          f"({took}); its limit is {limit:,} cycles at "
                           f"{cfg.name}: use --backend fast (cycle-exact, the same counts) or a "
-                          "smaller GEMM")
+                          f"smaller GEMM; to wait for it, give --max-cycles {cyc} "
+                          f"(max_cycles={cyc} in Python)")
 
 
 def _simulate(backend: str, schedule, record: bool, progress) -> array_fast.ArrayRun:
@@ -131,25 +140,29 @@ def _simulate(backend: str, schedule, record: bool, progress) -> array_fast.Arra
 
 
 def gemm(a, b, cfg: ArrayConfig, backend: str = "fast", record: bool = False,
-         progress: Callable[[int, int], None] | None = None) -> GemmResult:
+         progress: Callable[[int, int], None] | None = None, max_cycles=None) -> GemmResult:
     """C = A @ B (A: M x K, B: K x N, int8 values) on the array `cfg` with `backend`.
 
-    record   -- fast/rtl: keep every register after every step in result.run.states
-    progress -- rtl: called as progress(cycles_done, cycles_total) while it simulates
+    record     -- fast/rtl: keep every register after every step in result.run.states
+    progress   -- rtl: called as progress(cycles_done, cycles_total) while it simulates
+    max_cycles -- rtl: the most cycles to simulate in MyHDL (None: about 20 s worth,
+                  RTL_MAX_PE_CYCLES); a longer GEMM is refused with an estimate
     Raises ShapeError / RangeError for bad operands, ConfigError for a bad backend or a GEMM too
     big for it.
     """
-    if backend not in BACKENDS:
-        raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if not isinstance(cfg, ArrayConfig):
-        raise ConfigError(f"cfg must be an ArrayConfig (e.g. ArrayConfig.parse('4x4', 'ws')), "
-                          f"got {type(cfg).__name__}")
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {show(backend)}; choose one of {', '.join(BACKENDS)}")
+    check_config(cfg, ArrayConfig)
+    record = check_flag(record, "record")
+    if progress is not None and not callable(progress):
+        raise ConfigError(f"progress must be None or a function progress(done, total), got "
+                          f"{show(progress)}")
     if record and backend == "golden":
         raise ConfigError("the golden backend simulates nothing, so there is nothing to record: "
                           "use backend='fast' or 'rtl'")
     a, b = check_gemm_operands(a, b)
     (m, k), n = a.shape, b.shape[1]
-    check_budget(m, n, k, cfg, backend, record)
+    check_budget(m, n, k, cfg, backend, record, max_cycles)
     start = time.perf_counter()
     want = golden_model.gemm(a, b)
     if backend == "golden":

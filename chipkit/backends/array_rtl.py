@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from myhdl import StopSimulation, delay, instance
 
+from chipkit.checks import check_flag, show
 from chipkit.errors import ConfigError
 from chipkit.flow.sim import clock_gen
 from chipkit.flow.sim import run as run_sim
@@ -99,6 +100,13 @@ def run(schedule: Schedule, record: bool = False,
                 layout ({name: [F, T, ...]})
     progress -- called as progress(step, total) after each clock edge (step counts from 1)
     """
+    if not isinstance(schedule, Schedule):
+        raise ConfigError(f"schedule must be a Schedule (chipkit.models.array_schedule.build(a, "
+                          f"b, cfg)), got {show(schedule)}")
+    record = check_flag(record, "record")
+    if progress is not None and not callable(progress):
+        raise ConfigError(f"progress must be None or a function progress(done, total), got "
+                          f"{show(progress)}")
     cfg = schedule.cfg
     r, c, f, t = cfg.rows, cfg.cols, schedule.folds, schedule.steps
     if schedule.w_before is not None and np.any(schedule.w_before[0]):

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from chipkit.backends import core_run
-from chipkit.backends.core_run import BACKENDS
 from chipkit.compiler.gemm import compile_gemm
-from chipkit.config import ArrayConfig, CoreConfig
-from chipkit.errors import ConfigError
+from chipkit.config import ArrayConfig, CoreConfig, check_config
 from chipkit.models import array_cycles as closed
 from chipkit.models import array_golden as golden_model
 
@@ -48,13 +46,15 @@ class CoreGemmResult:
                 "counters": self.counters}
 
 
-def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None) -> CoreGemmResult:
-    """Compile A @ B for the core `cfg` and run it on `backend` (golden, fast, rtl, verilator)."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"the core runs on {', '.join(BACKENDS)}, not {backend!r}")
+def core_gemm(a, b, cfg: CoreConfig, backend: str = "fast", progress=None,
+              max_cycles=None) -> CoreGemmResult:
+    """Compile A @ B for the core `cfg` and run it on `backend` (golden, fast, rtl, verilator).
+    progress, max_cycles: rtl only, as in chipkit.backends.core_run.run."""
+    core_run.check_backend(backend)
+    check_config(cfg, CoreConfig)
     start = time.perf_counter()
     prog = compile_gemm(a, b, cfg)
-    run = core_run.run(prog.words, cfg, prog.dram, backend, progress=progress)
+    run = core_run.run(prog.words, cfg, prog.dram, backend, progress, max_cycles)
     cycles, counters = run.cycles, run.counters
     product = prog.read_c(run.dram)
     seconds = time.perf_counter() - start

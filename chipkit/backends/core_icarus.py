@@ -17,9 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from chipkit import isa
 from chipkit.backends import core_rtl
 from chipkit.backends.core_verilator import IMEM_DEPTH, TOP, convert_core, read_requests
-from chipkit.config import CoreConfig
+from chipkit.checks import check_int
+from chipkit.config import CoreConfig, check_config
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow.tools import need
 from chipkit.hdl.core_host import HOST_ADDR_BITS, HOST_MEM_BITS, HOST_WORD_BITS
@@ -100,9 +102,11 @@ def run_icarus(cfg: CoreConfig, words, dram=None, vfile: str | Path | None = Non
 
     vfile -- the converted core (e.g. core_verilator.build_core(cfg).verilog, the very file
              Verilator compiled), else converted afresh with IMEM_DEPTH instructions."""
+    check_config(cfg, CoreConfig)
+    words = isa.program_words(words)
+    max_cycles = check_int(max_cycles, "max_cycles (cycles before a run counts as hung)", lo=1)
     iverilog = need("iverilog")
     vvp = str(Path(iverilog).with_name("vvp"))
-    words = [int(w) for w in words]
     writes = core_rtl.host_writes(cfg, words, dram)
     reads = read_requests(cfg)
     with tempfile.TemporaryDirectory(prefix="chipkit_core_icarus_") as tmp:

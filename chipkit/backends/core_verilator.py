@@ -33,7 +33,8 @@ from myhdl import ResetSignal, Signal
 
 from chipkit import isa
 from chipkit.backends import core_rtl
-from chipkit.config import CoreConfig
+from chipkit.checks import check_int, show
+from chipkit.config import CoreConfig, check_config
 from chipkit.errors import ConfigError, SimulationError
 from chipkit.flow import verilator as vl
 from chipkit.flow.convert import fresh_names
@@ -323,7 +324,9 @@ def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 10_000_00
     """Run a program (instruction words) on the core `cfg` compiled by Verilator: the same fields
     as core_rtl.run_myhdl's result; `seconds` is the harness's own clocked loop (C++ timer, from
     `start` to `halted`), not the build, the loading or the read-back."""
-    words = [int(w) for w in words]
+    check_config(cfg, CoreConfig)
+    words = isa.program_words(words)
+    max_cycles = check_int(max_cycles, "max_cycles (cycles before a run counts as hung)", lo=1)
     if len(words) > IMEM_DEPTH:
         raise ConfigError(f"the Verilator core holds {IMEM_DEPTH} instructions, the program has "
                           f"{len(words)}")
@@ -334,6 +337,11 @@ def run_verilator(cfg: CoreConfig, words, dram=None, max_cycles: int = 10_000_00
 def run_built(built: CoreBuild, cfg: CoreConfig, words, dram=None,
               max_cycles: int = 10_000_000) -> CoreRun:
     """run_verilator on an existing build of `cfg`."""
+    if not isinstance(built, CoreBuild):
+        raise ConfigError(f"built must be a CoreBuild (build_core(cfg)), got {show(built)}")
+    check_config(cfg, CoreConfig)
+    words = isa.program_words(words)
+    max_cycles = check_int(max_cycles, "max_cycles (cycles before a run counts as hung)", lo=1)
     reads = read_requests(cfg)
     got, seconds, _ = simulate(built, core_rtl.host_writes(cfg, words, dram), reads, max_cycles)
     raw, dram_bytes, counters = core_rtl.read_all(cfg, lambda mem, addr: got[mem, addr])
@@ -346,7 +354,8 @@ def run(program, cfg: CoreConfig, dram=None) -> CoreRun:
     model has checked it is a legal program. The build holds the DRAM the program reaches,
     rounded up to a power of two (at least 4 KB), so that a few cached builds serve every
     program of a configuration; the result has the full DRAM again."""
+    cfg = check_config(cfg, CoreConfig)
     words = isa.program_words(program)
     core_fast.run(words, cfg, dram)  # a ProgramError names the pc and the instruction
-    fit, widen = core_rtl.fitted(cfg, words, dram, power_of_two=True)
-    return widen(run_verilator(fit, words, dram))
+    fit, image, widen = core_rtl.fitted(cfg, words, dram, power_of_two=True)
+    return widen(run_verilator(fit, words, image))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chipkit.errors import SimulationError
+from chipkit.errors import ConfigError, SimulationError
 
 
 class Mismatch(SimulationError):
@@ -15,6 +15,13 @@ class Mismatch(SimulationError):
 def first_difference(got: dict, want: dict, vectors: dict | None = None, label: str = "") -> str:
     """A sentence about the first step where `got` and `want` ({output: per-step values}) differ,
     or "" when they agree on every output `want` names."""
+    for name, d in (("got", got), ("want", want)):
+        if not isinstance(d, dict):
+            raise ConfigError(f"{name} must be a dict {{output name: per-step values}} (what "
+                              f"Bench.run_myhdl returns), got {type(d).__name__}")
+    if vectors is not None and not isinstance(vectors, dict):
+        raise ConfigError(f"vectors must be a dict {{input name: per-step values}} or None, got "
+                          f"{type(vectors).__name__}")
     for k in want:
         if k not in got:
             return f"{label}: no output {k!r} (got {sorted(got)})"

@@ -10,12 +10,14 @@ import inspect
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from myhdl import ConcatSignal
 from myhdl._block import _Block
 from myhdl._ShadowSignal import _SliceSignal
 from myhdl._Signal import _Signal
 
-from chipkit.errors import ConfigError
+from chipkit.checks import check_int
+from chipkit.errors import ConfigError, RangeError
 from chipkit.hdl.gates import GATES, pack, tie
 
 _GATE_FUNCS = {deco.func: (deco.func.__name__, fn) for deco, fn in GATES.items()}
@@ -148,11 +150,22 @@ class Netlist:
 
     def _bits(self, name, value):
         sig = self.port(name)
+        w = _width(sig)
+        if isinstance(value, bool):
+            value = int(value)
+        if not isinstance(value, (int, np.integer)) or not -(1 << (w - 1)) <= value < 1 << w:
+            raise RangeError(f"port {name!r} is {w} bit{'s' * (w > 1)}: give an integer in "
+                             f"{-(1 << (w - 1))}..{(1 << w) - 1} (negative values as two's "
+                             f"complement), got {value!r}")
         return {self._resolve(self._node(sig, k)): (int(value) >> k) & 1
                 for k in range(_width(sig))}
 
     def evaluate(self, inputs: dict) -> dict:
-        """Settled value of every node for {input port name: value} (unsigned bit patterns)."""
+        """Settled value of every node for {input port name: value} (unsigned bit patterns, or
+        negative values as two's complement; a port left out reads 0)."""
+        if not isinstance(inputs, dict):
+            raise ConfigError(f"inputs must be a dict {{input port name: value}} (ports "
+                              f"{sorted(self.ports)}), got {type(inputs).__name__}")
         val = dict(self.constants)
         for name, v in inputs.items():
             val.update(self._bits(name, v))
@@ -174,6 +187,10 @@ class Netlist:
         not yet reacted), ... until nothing changes. Watch a ripple adder's sum bits settle one by
         one.
         """
+        if not isinstance(after, dict):
+            raise ConfigError(f"after must be a dict {{input port name: value}} (ports "
+                              f"{sorted(self.ports)}), got {type(after).__name__}")
+        max_steps = check_int(max_steps, "max_steps", lo=1)
         val = self.evaluate(before)
         for name, v in after.items():
             val.update(self._bits(name, v))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from myhdl import ResetSignal, Signal, Simulation, StopSimulation, delay, instance, intbv
 
+from chipkit.checks import as_array, check_flag, check_int, int_array, show
 from chipkit.errors import ConfigError, RangeError, ShapeError
 from chipkit.flow import myhdl_fast  # noqa: F401  (MyHDL elaborates 10x faster)
 
@@ -28,6 +29,8 @@ def run(*blocks, duration: int | None = None) -> int:
     Returns the simulation time reached. A simulation left open by earlier code (a crashed cell that
     called `run_sim` itself) is closed first: MyHDL allows only one at a time.
     """
+    if duration is not None:
+        duration = check_int(duration, "duration (simulation time units)", lo=1)
     if Simulation._no_of_instances:  # a simulation someone else left open
         Simulation._no_of_instances = 0
     sim = Simulation(*blocks)
@@ -86,6 +89,12 @@ def port_dtype(template):
     return np.int64 if port_width(template) <= 63 else object
 
 
+def _ints(values, name: str) -> np.ndarray:
+    """A port's vector as an integer array (bools as 0 and 1), else a ShapeError naming it."""
+    arr = as_array(values, name)
+    return int_array(arr.astype(np.int64) if arr.dtype == bool else arr, name)
+
+
 def _new_signal(template):
     return Signal(copy.deepcopy(template))
 
@@ -111,6 +120,32 @@ class Bench:
     outputs: dict
     params: dict = field(default_factory=dict)
     clocked: bool = False
+
+    def __post_init__(self):
+        if not callable(self.factory):
+            raise ConfigError(f"factory must be a MyHDL @block function (e.g. "
+                              f"chipkit.hdl.adders.ripple_carry_adder), got {show(self.factory)}")
+        for what, shape in (("inputs", "{port name: template}"),
+                            ("outputs", "{port name: template}"),
+                            ("params", "{parameter name: value}, e.g. {'width': 8}")):
+            ports = getattr(self, what)
+            if not isinstance(ports, dict) or not all(isinstance(k, str) for k in ports):
+                raise ConfigError(f"{what} must be a dict {shape}, got {show(ports)}")
+        for what in ("inputs", "outputs"):
+            for name, t in getattr(self, what).items():
+                if not (isinstance(t, bool) or (isinstance(t, intbv) and t.max is not None)):
+                    raise ConfigError(f"{what}[{name!r}] must be a port template: bool(0) for "
+                                      f"one bit or an intbv with a width, e.g. intbv(0)[8:] or "
+                                      f"chipkit.flow.sim.int_template(8, signed=True); got "
+                                      f"{show(t)}")
+        both = sorted(set(self.inputs) & set(self.outputs))
+        if both:
+            raise ConfigError(f"ports {both} are both inputs and outputs; name each port once")
+        self.clocked = check_flag(self.clocked, "clocked")
+        taken = sorted({"clock", "reset"} & (set(self.inputs) | set(self.outputs)))
+        if self.clocked and taken:
+            raise ConfigError(f"a clocked bench makes its own {' and '.join(taken)}: leave "
+                              f"{taken} out of inputs and outputs")
 
     @property
     def name(self) -> str:
@@ -145,6 +180,9 @@ class Bench:
     def check_vectors(self, vectors: dict) -> tuple[dict, int]:
         """Vectors as int arrays of one length, checked against the port widths: (vectors, n)."""
         ports = self.input_ports()
+        if not isinstance(vectors, dict):
+            raise ConfigError(f"vectors must be a dict {{input port: values}}, one value per step "
+                              f"(ports {sorted(ports)}), got {show(vectors)}")
         unknown = set(vectors) - set(ports)
         if unknown:
             raise ConfigError(f"vectors for unknown ports {sorted(unknown)}; "
@@ -152,7 +190,11 @@ class Bench:
         missing = set(self.inputs) - set(vectors)
         if missing:
             raise ConfigError(f"no vectors for input ports {sorted(missing)}")
-        vecs = {k: np.atleast_1d(np.asarray(v)) for k, v in vectors.items()}
+        vecs = {k: np.atleast_1d(_ints(v, f"vectors[{k!r}]")) for k, v in vectors.items()}
+        for k, v in vecs.items():
+            if v.ndim != 1:
+                raise ShapeError(f"vectors[{k!r}] must be 1-D (one value per step), got shape "
+                                 f"{v.shape}")
         lengths = {len(v) for v in vecs.values()}
         if len(lengths) != 1:
             raise ShapeError(f"all vectors must have the same length, got {sorted(lengths)}")
@@ -202,6 +244,9 @@ class Bench:
 
         blocks = [dut, driver] + ([clock_gen(sigs["clock"])] if clocked else [])
         if record:
+            if names is not None and (isinstance(names, str) or not hasattr(names, "__iter__")):
+                raise ConfigError(f"names must be a list of port names such as {list(sigs)[:2]}"
+                                  f", or None for every port; got {show(names)}")
             chosen = [k for k in sigs if k != "clock"] if names is None else list(names)
             unknown = [k for k in chosen if k not in sigs]
             if unknown:

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from chipkit.errors import ToolMissing
+from chipkit.errors import ConfigError, ToolMissing
 
 #: name -> (executables to look for, the first line of `--version` comes from argv, how to install)
 TOOLS = {
@@ -22,9 +22,15 @@ TOOLS = {
 }
 
 
+def _known(name) -> str:
+    if not isinstance(name, str) or name not in TOOLS:
+        raise ConfigError(f"unknown tool {name!r}; chipkit knows {', '.join(TOOLS)}")
+    return name
+
+
 def which(name: str) -> str | None:
     """Path of the tool's executable, or None."""
-    for exe in TOOLS[name][0]:
+    for exe in TOOLS[_known(name)][0]:
         path = shutil.which(exe)
         if path:
             return path

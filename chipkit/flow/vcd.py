@@ -24,6 +24,9 @@ def write_vcd(trace: Trace, path, timescale: str = "1ns") -> Path:
     Signed buses are written as their two's complement bits, and listed in a `$comment chipkit
     signed: ...` line that read_vcd uses to decode them again. Returns the path written.
     """
+    if not isinstance(trace, Trace):
+        raise ConfigError(f"trace must be a chipkit.flow.trace.Trace (Bench.record's, or "
+                          f"Recorder.trace()), got {type(trace).__name__}")
     bad = [n for n in trace.names if not n or any(c.isspace() for c in n)]
     if bad:
         raise ConfigError(f"VCD names cannot be empty or hold spaces: {bad}; rename those signals")
@@ -59,7 +62,12 @@ def read_vcd(path, signed=()) -> Trace:
     Buses named in `signed`, or in a `$comment chipkit signed: ...`, decode as two's complement.
     Times are in the file's own timescale units.
     """
-    tokens = Path(path).read_text().split()
+    try:
+        tokens = Path(path).read_text().split()
+    except (OSError, UnicodeDecodeError) as e:
+        why = "not a text file" if isinstance(e, UnicodeDecodeError) else (e.strerror or e)
+        raise ConfigError(f"cannot read the VCD file {path}: {why}; give a .vcd written by "
+                          "write_vcd, MyHDL's traceSignals or a Verilog simulator") from None
     names, widths, by_code, scopes, log = [], [], {}, [], {}
     signed, t, i = set(signed), 0, 0
 

@@ -4,7 +4,7 @@ twin.
 """
 from myhdl import ConcatSignal, Signal, always_comb, always_seq, block, intbv, modbv
 
-from chipkit.config import ArrayConfig
+from chipkit.config import ArrayConfig, check_config
 from chipkit.errors import ConfigError
 from chipkit.flow.sim import Bench
 from chipkit.hdl.pe import os_pe, ws_pe
@@ -222,12 +222,14 @@ def os_array(clock, reset, a_in, b_in, drain, c_out, c_valid, rows, cols, probe=
 
 def array_block(cfg: ArrayConfig):
     """The @block for cfg's dataflow: ws_array or os_array."""
+    check_config(cfg, ArrayConfig)
     return ws_array if cfg.dataflow == "ws" else os_array
 
 
 def array_bench(cfg: ArrayConfig) -> Bench:
     """A clocked Bench of the array `cfg` with its flat-bus ports (for conversion and
     re-simulation: chipkit.flow.convert, chipkit.flow.resim)."""
+    check_config(cfg, ArrayConfig)
     r, c = cfg.rows, cfg.cols
 
     def bus(lanes, bits):

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from myhdl import Signal, always_comb, block, intbv
 
+from chipkit.checks import check_int
 from chipkit.errors import ConfigError
 from chipkit.hdl import core as core_hdl
 
@@ -65,6 +66,10 @@ def array_with_a_wrong_lane(real_array, lane: int, by: int):
 @contextmanager
 def wrong_lane(lane: int = 0, by: int = 1) -> Iterator[None]:
     """A value fault: lane `lane` of every row the array produces comes out `by` too high."""
+    lane = check_int(lane, "lane (of the array's result rows)", lo=0, hi=63)
+    by = check_int(by, "by (what the fault adds to the lane)")
+    if by == 0:
+        raise ConfigError("by=0 adds nothing: a fault needs by != 0 (e.g. by=1)")
     with swapped("core_array", array_with_a_wrong_lane(core_hdl.core_array, lane, by)):
         yield
 
@@ -73,8 +78,7 @@ def wrong_lane(lane: int = 0, by: int = 1) -> Iterator[None]:
 def short_dma_queue(depth: int = 3) -> Iterator[None]:
     """A timing fault: the DMA engine queues `depth` jobs, not the ISA's DMA_QUEUE (4), so a
     controller that issues many dma instructions stalls earlier than the models say."""
-    if depth < 1:
-        raise ConfigError(f"a DMA queue holds at least one job, got depth={depth}")
+    depth = check_int(depth, "depth (jobs the DMA queue holds: at least one)", lo=1)
     with swapped("DMA_QUEUE", depth):
         yield
 
@@ -85,6 +89,6 @@ FAULTS = {"wrong_lane": wrong_lane, "short_dma_queue": short_dma_queue}
 
 def inject(name: str, **params):
     """The fault `name` (a key of FAULTS) with its parameters, as a context manager."""
-    if name not in FAULTS:
+    if not isinstance(name, str) or name not in FAULTS:
         raise ConfigError(f"unknown fault {name!r}; choose from {', '.join(FAULTS)}")
     return FAULTS[name](**params)

@@ -11,6 +11,7 @@ from ipywidgets import HTML, Checkbox, HBox, Image, IntSlider, Layout, Play, VBo
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Patch, Rectangle
 
+from chipkit.checks import check_flag, check_int, int_array, show
 from chipkit.errors import ConfigError, ShapeError
 from chipkit.viz import style
 
@@ -26,6 +27,8 @@ RACE_COLORS = {
     "overflow": "#c62828",
 }
 STATES = ("settled", "wrong", "pending", "future")
+#: the widest number wheel (256 patterns) and Kogge-Stone network (64 bits: a 40-inch figure) drawn
+MAX_WHEEL_BITS, MAX_PREFIX_BITS = 8, 64
 
 
 # --- two's complement --------------------------------------------------------------------------
@@ -37,7 +40,8 @@ def plot_number_wheel(values, width: int, ax=None, title: str | None = None) -> 
               same function draws the unsigned and the two's complement reading.
     Adding 1 moves one step clockwise; the red bar marks where a step of +1 jumps (overflow).
     """
-    values = np.asarray(values)
+    width = check_int(width, "width (bits of the wheel's patterns)", lo=1, hi=MAX_WHEEL_BITS)
+    values = int_array(values, "values")
     n = 1 << width
     if values.shape != (n,):
         raise ShapeError(f"values must hold one value per {width}-bit pattern ({n}), "
@@ -86,8 +90,7 @@ def prefix_cells(width: int) -> list[tuple[int, int, int, str]]:
     partner, kind): at level k (distance d = 2**(k-1)) position i combines with i - d. kind "black"
     forms G and P (3 gates); "grey" forms only G (2 gates): the group now reaches the carry in.
     """
-    if width < 1:
-        raise ConfigError(f"width must be at least 1, got {width}")
+    width = check_int(width, "width (bits of the adder)", lo=1, hi=MAX_PREFIX_BITS)
     cells, reaches_cin, d, level = [], {0}, 1, 1
     while d < width + 1:
         new = set(reaches_cin)
@@ -153,16 +156,26 @@ def bit_history(netlist, steps: list, port: str) -> np.ndarray:
     """The bits of `port` at every replay step: shape (len(steps) - 1, width), row t is t gate
     delays after the inputs changed (steps[t + 1]; steps[0], the old settled state, is dropped),
     column k is bit k."""
-    if len(steps) < 2:
+    if not isinstance(steps, (list, tuple)) or len(steps) < 2 or not all(
+            isinstance(v, dict) for v in steps):
         raise ShapeError("steps must come from Netlist.unit_delay (at least two entries)")
     width = port_width(netlist, port)
     values = [netlist.read(val, port) for val in steps[1:]]
     return np.array([[(v >> k) & 1 for k in range(width)] for v in values], dtype=np.int64)
 
 
+def _history(history) -> np.ndarray:
+    """A bit history (time x bit, from bit_history) as an int array, else a ShapeError."""
+    h = int_array(history, "history", ndim=2)
+    if h.shape[0] < 1:
+        raise ShapeError("history has no time steps; make it with bit_history(netlist, steps, "
+                         "port)")
+    return h
+
+
 def settle_times(history: np.ndarray) -> np.ndarray:
     """Per bit, the first time from which it keeps its final value (0 if it never changes)."""
-    history = np.asarray(history)
+    history = _history(history)
     wrong = history != history[-1]
     last_wrong = np.where(wrong.any(axis=0), history.shape[0] - 1 - np.argmax(wrong[::-1], axis=0),
                           -1)
@@ -171,14 +184,16 @@ def settle_times(history: np.ndarray) -> np.ndarray:
 
 def toggles(history: np.ndarray) -> np.ndarray:
     """Per bit, how often it changes during the replay: more than once is a glitch."""
-    return np.abs(np.diff(np.asarray(history), axis=0)).sum(axis=0)
+    return np.abs(np.diff(_history(history), axis=0)).sum(axis=0)
 
 
 def cell_states(history: np.ndarray, upto: int | None = None) -> np.ndarray:
     """The state of every (time, bit) cell, one of STATES: "settled" from a bit's settle time on,
     "wrong" while it shows a value other than its final one, "pending" while it shows the final
     value but will change again, "future" after time `upto`."""
-    history = np.asarray(history)
+    history = _history(history)
+    if upto is not None:
+        upto = check_int(upto, "upto (the last time drawn)", lo=0)
     t = np.arange(history.shape[0])[:, None]
     states = np.where(history != history[-1], "wrong", "pending").astype(object)
     states[t >= settle_times(history)[None, :]] = "settled"
@@ -215,6 +230,14 @@ def plot_carry_race(panels, port: str = "s", carry: str | None = "cout", upto: i
     """
     if not panels:
         raise ConfigError("panels is empty: pass [(label, netlist, steps), ...]")
+    if isinstance(panels, (str, dict)) or not all(
+            isinstance(p, (tuple, list)) and len(p) == 3 for p in panels):
+        raise ConfigError(f"panels must be a list of (label, netlist, steps) triples, steps from "
+                          f"netlist.unit_delay(before, after); got {show(panels)}")
+    if upto is not None:
+        upto = check_int(upto, "upto (the last time drawn)", lo=0)
+    min_columns = check_int(min_columns, "min_columns", lo=0)
+    signed = check_flag(signed, "signed")
     tables = [(label, nl, *_race_rows(nl, steps, port, carry), steps)
               for label, nl, steps in panels]
     n_cols = max(min_columns, *(hist.shape[0] for *_, hist, _ in tables))
@@ -302,7 +325,14 @@ class CarryRace:
 
     def __init__(self, replay: Callable, width: int = 8, a: int = 255, b: int = 1, cin: int = 0,
                  interval_ms: int = 700):
+        if not callable(replay):
+            raise ConfigError(f"replay must be a function replay(before, after) -> panels, got "
+                              f"{show(replay)}")
+        width = check_int(width, "width (operand bits)", lo=1, hi=16)
         top = (1 << width) - 1
+        a, b = (check_int(v, name, lo=0, hi=top) for v, name in ((a, "a"), (b, "b")))
+        cin = check_int(cin, "cin", lo=0, hi=1)
+        interval_ms = check_int(interval_ms, "interval_ms", lo=1)
         self.replay = replay
         self.columns = 2 * width + 1  # a ripple adder's worst case: the figure keeps its size
         slider = {"min": 0, "max": top, "continuous_update": False,

@@ -21,7 +21,9 @@ from myhdl import ResetSignal, Signal
 from myhdl._block import _Block
 from myhdl._Signal import _Signal
 
-from chipkit.config import CoreConfig
+from chipkit.checks import check_flag
+from chipkit.config import CoreConfig, check_config
+from chipkit.errors import ConfigError
 from chipkit.viz import style
 
 #: a function instantiated more often than this in the top block is drawn as one box "name × n"
@@ -80,6 +82,8 @@ def elaborate(cfg: CoreConfig = SMALL, vector: bool = True):
     from chipkit.hdl import core as core_hdl
     from chipkit.hdl.core_host import host_signals
 
+    check_config(cfg, CoreConfig)
+    vector = check_flag(vector, "vector")
     clock, start, halted, host_we = (Signal(bool(0)) for _ in range(4))
     reset = ResetSignal(1, active=1, isasync=False)
     host_mem, host_addr, host_wdata, host_rdata = host_signals()
@@ -257,6 +261,9 @@ def _layout(boxes, links) -> None:
 def core_structure(top=None) -> Structure:
     """The boxes and arrows of an elaborated core (default: elaborate(SMALL)), laid out."""
     top = elaborate() if top is None else top
+    if not isinstance(top, _Block) or not hasattr(top, "sigdict"):
+        raise ConfigError(f"top must be an elaborated core (chipkit.viz.core_diagram.elaborate("
+                          f"cfg)), or None for elaborate(); got {type(top).__name__}")
     keys = _Keys(top)
     boxes = _boxes(top, keys)
     links = _links(boxes)
@@ -351,6 +358,9 @@ def plot_core_diagram(structure: Structure | None = None, title: str | None = No
     (labels ↑ and ↓ say which way their signals go). Two blocks that drive signals to each
     other share one arrow with two heads."""
     s = core_structure() if structure is None else structure
+    if not isinstance(s, Structure):
+        raise ConfigError(f"structure must be a Structure (core_structure()'s), or None; got "
+                          f"{type(s).__name__}")
     g = _geometry(s)
     rect = g["rect"]
     fig = style.new_figure(min(11.0, g["width"] + 0.3), g["height"] + 0.3)

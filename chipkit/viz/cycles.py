@@ -9,6 +9,7 @@ import numpy as np
 from ipywidgets import HTML, HBox, IntSlider, Layout, VBox
 from matplotlib.ticker import MaxNLocator
 
+from chipkit.checks import check_flag, check_int, show
 from chipkit.config import ArrayConfig
 from chipkit.errors import ChipkitError, ConfigError
 from chipkit.models import array_cycles as closed
@@ -33,8 +34,18 @@ def gemm_point(result) -> tuple[int, int, int, ArrayConfig, int]:
     raise ConfigError(f"expected an ArrayRun or a GemmResult, got {type(result).__name__}")
 
 
+def _points(results) -> list:
+    if results is None or isinstance(results, (str, dict)) or not hasattr(results, "__iter__"):
+        raise ConfigError(f"results must be a list of ArrayRuns or GemmResults, got "
+                          f"{show(results)}")
+    points = [gemm_point(r) for r in results]
+    if not points:
+        raise ConfigError("no results to plot: pass a list of ArrayRuns or GemmResults")
+    return points
+
+
 def _check_x(x: str, what: str = "x") -> None:
-    if x not in XS:
+    if not isinstance(x, str) or x not in XS:
         raise ConfigError(f"{what} must be one of {', '.join(XS)}, got {x!r}")
 
 
@@ -69,9 +80,8 @@ def plot_cycles(results, x: str = "m", ax=None, title: str | None = None,
     that each new fold adds show. Returns the Figure; nothing is simulated here.
     """
     _check_x(x)
-    points = [gemm_point(r) for r in results]
-    if not points:
-        raise ConfigError("no results to plot: pass a list of ArrayRuns or GemmResults")
+    scalesim, logy = check_flag(scalesim, "scalesim"), check_flag(logy, "logy")
+    points = _points(results)
     groups: dict = {}
     for p in points:
         key = tuple(_fixed(x, *p[:4]).items())
@@ -114,9 +124,7 @@ def plot_utilization(results, x: str = "cols", y: str = "rows", title: str | Non
     "n", "k", "rows", "cols", "size": one panel per dataflow present. Each cell is labelled."""
     _check_x(x)
     _check_x(y, "y")
-    points = [gemm_point(r) for r in results]
-    if not points:
-        raise ConfigError("no results to plot: pass a list of ArrayRuns or GemmResults")
+    points = _points(results)
     if x == y:
         raise ConfigError(f"x and y must differ, both are {x!r}")
     flows = sorted({p[3].dataflow for p in points}, key=["ws", "os"].index)
@@ -168,8 +176,15 @@ def plot_fold_timeline(run, fold: int = 0, marks: dict | None = None, ax=None,
     if not hasattr(run, "schedule"):
         raise ConfigError(f"expected an ArrayRun (a simulated GEMM), got {type(run).__name__}")
     sch = run.schedule
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)):
+        raise ConfigError(f"fold must be an integer in 0..{sch.folds - 1}, got {show(fold)}")
     if not 0 <= fold < sch.folds:
         raise ConfigError(f"fold {fold} does not exist: this run has folds 0..{sch.folds - 1}")
+    if marks is not None and (not isinstance(marks, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, bool) for k, v in marks.items())):
+        raise ConfigError(f"marks must be a dict {{label: cycle}}, e.g. {{'formula': 12}}, got "
+                          f"{show(marks)}")
     t = sch.steps
     busy = sch.active()[fold].sum(axis=(1, 2))
     cyc = np.arange(1, t + 1)
@@ -211,6 +226,9 @@ def cycle_table(m: int, n: int, k: int, rows: int, cols: int,
     """Per dataflow: folds, cycles per fold, our cycles, SCALE-Sim's, utilization, and the
     simulated count when `simulate(m, n, k, cfg)` is given (returns cycles or a result with
     .cycles; a ChipkitError it raises, e.g. a GEMM too big, is reported instead)."""
+    if simulate is not None and not callable(simulate):
+        raise ConfigError(f"simulate must be a function simulate(m, n, k, cfg) -> cycles, or "
+                          f"None; got {show(simulate)}")
     out = []
     for df in ("ws", "os"):
         cfg = ArrayConfig(rows, cols, df)
@@ -232,6 +250,10 @@ def cycle_table(m: int, n: int, k: int, rows: int, cols: int,
 
 def format_table(rows: list[dict], m: int, n: int, k: int, r: int, c: int) -> str:
     """cycle_table's rows as plain text (the static picture of ArrayKnob)."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ConfigError(f"rows must be cycle_table's list of rows, got {show(rows)}")
+    m, n, k, r, c = (check_int(v, name, lo=1) for v, name in
+                     ((m, "m"), (n, "n"), (k, "k"), (r, "r"), (c, "c")))
     macs = m * n * k
     lines = [f"{m}x{k} @ {k}x{n} on a {r}x{c} array: {macs:,} MACs; every PE busy every cycle "
              f"would take {-(-macs // (r * c)):,} cycles",
@@ -259,6 +281,14 @@ class ArrayKnob:
             return IntSlider(value=value, min=1, max=top, description=name,
                              continuous_update=False, layout=Layout(width="330px"))
 
+        if simulate is not None and not callable(simulate):
+            raise ConfigError(f"simulate must be a function simulate(m, n, k, cfg) -> cycles, or "
+                              f"None; got {show(simulate)}")
+        max_array = check_int(max_array, "max_array", lo=1, hi=256)
+        max_gemm = check_int(max_gemm, "max_gemm", lo=1)
+        for v, name, top in ((rows, "rows", max_array), (cols, "cols", max_array),
+                             (m, "m", max_gemm), (n, "n", max_gemm), (k, "k", max_gemm)):
+            check_int(v, name, lo=1, hi=top)
         self.simulate = simulate
         self.rows, self.cols = slider("R rows", rows, max_array), slider("C cols", cols, max_array)
         self.m, self.n, self.k = (slider(s, v, max_gemm) for s, v in (("M", m), ("N", n),

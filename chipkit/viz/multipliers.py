@@ -11,10 +11,13 @@ from ipywidgets import HTML, FloatSlider, HBox, Image, IntSlider, Layout, VBox
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from chipkit.errors import ConfigError
+from chipkit.checks import check_int, check_real, real_array, show
+from chipkit.errors import ConfigError, ShapeError
 from chipkit.viz import style
 
 SCHEMES = ("unsigned", "baugh_wooley")
+#: the widest operands drawn (a 32 x 32 dot diagram is already ~30 inches wide)
+MAX_BITS = 32
 #: colours of the dot diagram's three kinds of dots, and of the quantization plots
 DOT_COLORS = {"and": "#3b7dd8", "nand": "#e07b39", "one": "#2e7d32", "product": "#202020"}
 QUANT_COLORS = {"float": "#9e9e9e", "quantized": "#3b7dd8", "error": "#e07b39", "clip": "#c62828"}
@@ -30,10 +33,10 @@ def partial_product_rows(width_a: int, width_b: int, scheme: str = "unsigned") -
     Row j < width_b holds a AND b_j shifted j columns; Baugh-Wooley adds the constants 2**(m-1),
     2**(n-1) and 2**(m+n-1) below, at most one per column in a row.
     """
-    if scheme not in SCHEMES:
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
         raise ConfigError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    if width_a < 1 or width_b < 1:
-        raise ConfigError(f"widths must be at least 1 bit, got {width_a} x {width_b}")
+    for v, name in ((width_a, "width_a"), (width_b, "width_b")):
+        check_int(v, f"{name} (bits)", lo=1, hi=MAX_BITS)
     m, n = width_a, width_b
     rows = []
     for j in range(n):
@@ -74,6 +77,10 @@ def plot_partial_products(width_a: int, width_b: int, a: int | None = None, b: i
     rows = partial_product_rows(width_a, width_b, scheme)
     signed = scheme == "baugh_wooley"
     m, n, width = width_a, width_b, width_a + width_b
+    for v, name, bits in ((a, "a", m), (b, "b", n), (product, "product", width)):
+        if v is not None:
+            lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+            check_int(v, f"{name} ({'signed' if signed else 'unsigned'} {bits} bits)", lo, hi)
     values = a is not None and b is not None
     n_rows = len(rows) + 3 + (product is not None)
     if ax is None:
@@ -146,9 +153,19 @@ def plot_partial_products(width_a: int, width_b: int, a: int | None = None, b: i
 
 # --- quantization --------------------------------------------------------------------------------
 
+def _pair(x, xhat) -> tuple[np.ndarray, np.ndarray]:
+    """x and xhat as float vectors of one length (at least one value), else a ChipkitError."""
+    x, xhat = real_array(x, "x"), real_array(xhat, "xhat")
+    if x.shape != xhat.shape or x.ndim != 1 or x.size == 0:
+        raise ConfigError(f"x and xhat must be 1-D of one length, got {x.shape} and {xhat.shape}")
+    return x, xhat
+
+
 def clipped(x, xhat, scale: float) -> np.ndarray:
     """True where quantizing clipped x: its error exceeds what rounding allows (scale / 2)."""
-    err = np.abs(np.asarray(xhat, dtype=np.float64) - np.asarray(x, dtype=np.float64))
+    x, xhat = _pair(x, xhat)
+    scale = check_real(scale, "scale")
+    err = np.abs(xhat - x)
     return err > scale / 2 * (1 + 1e-9)
 
 
@@ -156,7 +173,9 @@ def quantization_stats(x, xhat, scale: float, bits: int) -> dict:
     """Numbers the quantization figure prints: RMS and largest error, the range of the integers
     (-2**(bits-1) .. 2**(bits-1) - 1, as chipkit.numerics.quantize) times the scale, the share of
     clipped values, and the signal-to-quantization-noise ratio (SQNR) in dB."""
-    x, xhat = np.asarray(x, dtype=np.float64), np.asarray(xhat, dtype=np.float64)
+    x, xhat = _pair(x, xhat)
+    scale = check_real(scale, "scale")
+    bits = check_int(bits, "bits", lo=1, hi=MAX_BITS)
     err = xhat - x
     rms = float(np.sqrt(np.mean(err**2)))
     power = float(np.mean(x**2))
@@ -172,9 +191,7 @@ def plot_quantization(x, xhat, scale: float, bits: int, title: str | None = None
     one (a staircase, flat beyond the integers' range), the error against the real value (a
     sawtooth within ±scale/2, ramps where clipped), and the histogram of the unclipped errors.
     """
-    x, xhat = np.asarray(x, dtype=np.float64), np.asarray(xhat, dtype=np.float64)
-    if x.shape != xhat.shape or x.ndim != 1:
-        raise ConfigError(f"x and xhat must be 1-D of one length, got {x.shape} and {xhat.shape}")
+    x, xhat = _pair(x, xhat)
     st = quantization_stats(x, xhat, scale, bits)
     fig = style.new_figure(11, 3.5)
     ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1.1, 1]})
@@ -220,7 +237,17 @@ class QuantizationExplorer:
     """
 
     def __init__(self, x, quantize: Callable, bits: int = 8, percentile: float = 100.0):
-        self.x = np.asarray(x, dtype=np.float64)
+        self.x = real_array(x, "x")
+        if self.x.ndim != 1 or self.x.size == 0:
+            raise ShapeError(f"x must be a 1-D vector of real numbers, got shape {self.x.shape}")
+        if not callable(quantize):
+            raise ConfigError(f"quantize must be a function quantize(x, bits, percentile) -> "
+                              f"(xhat, scale), got {show(quantize)}")
+        bits = check_int(bits, "bits", lo=2, hi=8)
+        percentile = check_real(percentile, "percentile")
+        if not 90 <= percentile <= 100:
+            raise ConfigError(f"percentile must be in 90..100 (the slider's range), got "
+                              f"{percentile}")
         self.quantize = quantize
         self.bits = IntSlider(value=bits, min=2, max=8, description="bits",
                               continuous_update=False)

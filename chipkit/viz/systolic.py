@@ -12,6 +12,7 @@ from ipywidgets import HTML, Dropdown, HBox, Image, IntSlider, Layout, Play, VBo
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from chipkit.checks import check_int, check_real, show
 from chipkit.errors import ConfigError, ShapeError
 from chipkit.viz import style
 
@@ -64,6 +65,10 @@ def checked_run(run):
 
 def _check_step(run, fold: int, t: int) -> None:
     s = run.schedule
+    for v, name, span in ((fold, "fold", f"0..{s.folds - 1}"), (t, "t (the cycle)",
+                                                                 f"1..{s.steps}")):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ConfigError(f"{name} must be an integer in {span}, got {show(v)}")
     if not 0 <= fold < s.folds:
         raise ConfigError(f"fold {fold} does not exist: this run has folds 0..{s.folds - 1}")
     if not 1 <= t <= s.steps:
@@ -111,6 +116,7 @@ def step_view(run, fold: int = 0, t: int = 1, queue: int = 3) -> StepView:
     """The registers after edge `t` (1..T) of `fold`, read from the run's recorded states."""
     run = checked_run(run)
     _check_step(run, fold, t)
+    queue = check_int(queue, "queue (inputs shown waiting)", lo=0)
     sch, st = run.schedule, run.states
     df, r, c, s = sch.cfg.dataflow, sch.cfg.rows, sch.cfg.cols, t - 1
     cells = {k: np.asarray(st[k][fold, s]).astype(np.int64) for k in CELL_REGISTERS[df]}
@@ -353,9 +359,13 @@ def draw_step(run, fold: int = 0, t: int = 1, ax=None, queue: int = 3,
 def draw_steps(run, steps, fold: int = 0, queue: int = 2, columns: int = 2,
                width: float = 11.0) -> Figure:
     """Several cycles of one fold side by side (a static strip of the animation): draw_step each."""
+    if isinstance(steps, (str, dict)) or not hasattr(steps, "__iter__"):
+        raise ConfigError(f"steps must be a list of cycles, e.g. [1, 5, 9]; got {show(steps)}")
     steps = list(steps)
     if not steps:
         raise ConfigError("steps must name at least one cycle, e.g. [1, 5, 9]")
+    columns = check_int(columns, "columns", lo=1)
+    width = check_real(width, "width (inches)")
     run = checked_run(run)
     v = step_view(run, fold, steps[0], queue)
     x0, x1, y0, y1 = _extent(v, queue)
@@ -459,6 +469,9 @@ class DataflowPlayer:
         self.run = checked_run(run)
         sch = self.run.schedule
         _check_step(self.run, fold, t)
+        interval_ms = check_int(interval_ms, "interval_ms", lo=1)
+        queue = check_int(queue, "queue (inputs shown waiting)", lo=0)
+        dpi = check_int(dpi, "dpi", lo=20, hi=600)
         self.queue, self.dpi = queue, dpi
         steps = sch.steps
         self.slider = IntSlider(value=t, min=1, max=steps, description="cycle",

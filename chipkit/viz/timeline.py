@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from ipywidgets import HTML, HBox, Image, IntSlider, Layout, VBox
 
+from chipkit.checks import check_int
 from chipkit.errors import ConfigError
 from chipkit.models.core_golden import CoreRun
 from chipkit.timing import STALLS
@@ -92,6 +93,8 @@ def plot_timeline(run: CoreRun, ax=None, title: str | None = None, xmax: int | N
     the summary goes into the title only. `xmax` fixes the cycle axis (to compare two runs).
     Returns the figure."""
     _check(run)
+    if xmax is not None:
+        xmax = check_int(xmax, "xmax (the last cycle on the axis)", lo=1)
     if ax is None:
         fig = style.new_figure(12, 3.6)
         ax, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [4.2, 1]})
@@ -160,6 +163,9 @@ class TimelineExplorer:
         if not callable(compute):
             raise ConfigError("TimelineExplorer needs compute(bytes_per_cycle, latency, m) -> "
                               "CoreRun")
+        for v, name, lo, hi in ((bandwidth, "bandwidth", 1, 64), (latency, "latency", 1, 200),
+                                (m, "m", 8, 128)):
+            check_int(v, f"{name} (the slider runs {lo}..{hi})", lo, hi)
         self.compute = compute
 
         def slider(name, value, lo, hi, step=1):

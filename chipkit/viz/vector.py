@@ -13,7 +13,8 @@ import numpy as np
 from ipywidgets import HTML, FloatLogSlider, Image, Layout, VBox
 from matplotlib.figure import Figure
 
-from chipkit.errors import ConfigError
+from chipkit.checks import check_real, int_array, real_array, show
+from chipkit.errors import ConfigError, RangeError, ShapeError
 from chipkit.viz import style
 
 #: float reference, integer result, error
@@ -30,9 +31,12 @@ def plot_curve(x, exact, got, xlabel: str, ylabel: str, title: str = "",
 
     `bound` draws the promised error band (dashed, +-bound) on the error panel.
     """
-    x, exact, got = (np.asarray(v, dtype=np.float64) for v in (x, exact, got))
-    if not x.shape == exact.shape == got.shape or x.ndim != 1:
-        raise ConfigError("x, exact and got must be 1-D of one length")
+    x, exact, got = (real_array(v, n) for v, n in ((x, "x"), (exact, "exact"), (got, "got")))
+    if not x.shape == exact.shape == got.shape or x.ndim != 1 or x.size == 0:
+        raise ConfigError(f"x, exact and got must be 1-D of one length, got {x.shape}, "
+                          f"{exact.shape} and {got.shape}")
+    if bound is not None:
+        bound = check_real(bound, "bound")
     fig = style.new_figure(11, 3.4)
     ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(x, exact, color=COLORS["float"], lw=2, label="float reference")
@@ -57,6 +61,14 @@ def plot_curve(x, exact, got, xlabel: str, ylabel: str, title: str = "",
 
 def plot_error_hist(errors: dict, unit: str = "output steps", title: str = "") -> Figure:
     """One histogram of signed errors per entry of {label: errors}, with mean |error| and worst."""
+    if not isinstance(errors, dict) or not errors:
+        raise ConfigError(f"errors must be a non-empty dict {{label: signed errors}}, got "
+                          f"{show(errors)}")
+    errors = {label: real_array(err, f"errors[{label!r}]").ravel()
+              for label, err in errors.items()}
+    empty = [label for label, err in errors.items() if err.size == 0]
+    if empty:
+        raise ShapeError(f"errors {empty} hold no values; give at least one error each")
     fig = style.new_figure(11, 3.2)
     axes = np.atleast_1d(fig.subplots(1, len(errors)))
     for ax, (label, err) in zip(axes, errors.items()):
@@ -75,7 +87,12 @@ def plot_error_hist(errors: dict, unit: str = "output steps", title: str = "") -
 def plot_softmax_row(s, p_int, p_float, scale: float) -> Figure:
     """A row of scores and its probabilities: float softmax (grey bars) vs the integer softmax at
     scale 1/128 (blue dots), and the error in output steps."""
-    s, p_int, p_float = (np.asarray(v, dtype=np.float64).ravel() for v in (s, p_int, p_float))
+    s, p_int, p_float = (real_array(v, n).ravel() for v, n in ((s, "s"), (p_int, "p_int"),
+                                                                 (p_float, "p_float")))
+    if not s.size == p_int.size == p_float.size or s.size == 0:
+        raise ShapeError(f"s, p_int and p_float must be one row each of one length, got "
+                         f"{s.size}, {p_int.size} and {p_float.size} values")
+    scale = check_real(scale, "scale")
     fig = style.new_figure(11, 3.3)
     ax0, ax1, ax2 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [0.8, 1.2, 1]})
     i = np.arange(s.size)
@@ -113,7 +130,13 @@ class SoftmaxExplorer:
     """
 
     def __init__(self, s, compute: Callable, scale: float = 0.05):
-        self.s = np.asarray(s)
+        self.s = int_array(s, "s", ndim=1, what="int8 scores")
+        if self.s.size == 0 or self.s.min() < -128 or self.s.max() > 127:
+            raise RangeError("s must be one non-empty row of int8 scores (-128..127)")
+        if not callable(compute):
+            raise ConfigError(f"compute must be a function compute(s, scale) -> (p_int, "
+                              f"p_float), got {show(compute)}")
+        scale = check_real(scale, "scale")
         self.compute = compute
         self.scale = FloatLogSlider(value=scale, base=10, min=-2.5, max=0.3, step=0.05,
                                     description="scale", readout_format=".3f",

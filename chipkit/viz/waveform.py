@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.ticker import MaxNLocator
 
+from chipkit.checks import check_int, check_real
 from chipkit.errors import ConfigError
 from chipkit.flow.trace import Trace
 from chipkit.viz import style
@@ -18,13 +19,15 @@ _RADIX_NAMES = {"dec": "decimal", "hex": "hexadecimal", "bin": "binary"}
 
 
 def _check_radix(radix: str) -> None:
-    if radix not in RADICES:
+    if not isinstance(radix, str) or radix not in RADICES:
         raise ConfigError(f"unknown radix {radix!r}; choose one of {', '.join(RADICES)}")
 
 
 def format_value(value: int, width: int, signed: bool = False, radix: str = "dec") -> str:
     """A bus value as text: decimal (signed when the bus is), or its bits in hex or binary."""
     _check_radix(radix)
+    value = check_int(value, "value")
+    width = check_int(width, "width (bits of the bus)", lo=1)
     bits = value & ((1 << width) - 1)  # the pattern on the wires, whatever the sign
     if radix == "dec":
         return str(bits - ((bits >> (width - 1)) << width) if signed else bits)
@@ -86,9 +89,15 @@ def plot_waveform(trace: Trace, ax=None, names=None, radix: str = "dec", t0=None
     script, save it with fig.savefig (or pass ax=plt.gca() to draw into a pyplot figure).
     """
     _check_radix(radix)
+    if not isinstance(trace, Trace):
+        raise ConfigError(f"trace must be a chipkit.flow.trace.Trace (Bench.record's, "
+                          f"Recorder.trace() or read_vcd's), got {type(trace).__name__}")
+    if names is not None and (isinstance(names, str) or not hasattr(names, "__iter__")):
+        raise ConfigError(f"names must be a list of signal names such as {trace.names[:2]}, or "
+                          f"None for all; got {names!r}")
     shown = trace if names is None else trace.select(list(names))
-    t0 = 0 if t0 is None else t0
-    t1 = trace.end if t1 is None else t1
+    t0 = 0 if t0 is None else check_real(t0, "t0", positive=False)
+    t1 = trace.end if t1 is None else check_real(t1, "t1", positive=False)
     if t1 <= t0:
         raise ConfigError(f"empty time window t0={t0}..t1={t1}: choose t1 > t0 "
                           f"(the trace runs 0..{trace.end})")

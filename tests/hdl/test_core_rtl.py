@@ -76,8 +76,8 @@ def test_core_converts_to_verilog_and_vhdl(lanes, tmp_path, verilator, ghdl):
 
 
 def test_run_builds_only_the_dram_the_program_reaches():
-    """A default core has 1 MB of DRAM; the RTL is built with the bytes the program can reach
-    (its image and its DMAs' last bytes) and its result widened back: equal to the cycle model."""
+    """A default core has 1 MB of DRAM; the RTL is built with the bytes the program's DMAs can
+    reach and its result widened back: equal to the cycle model."""
     cfg = CoreConfig(lanes=4)
     text = ("dma.ld mem=sram, row=0, dram=0, rows=2\nsync units=1\n"
             "dma.st mem=sram, row=0, dram=1000, rows=3, stride=100\nhalt\n")
@@ -85,7 +85,7 @@ def test_run_builds_only_the_dram_the_program_reaches():
         core_rtl.run(text, cfg)  # the cycle model refuses it first, naming the row
     text = text.replace("rows=3", "rows=2")
     words = isa.program_words(text)
-    assert core_rtl.dram_needed(cfg, words, np.ones(20, np.uint8)) == 1104  # 1000+100+4 -> x8
+    assert core_rtl.dram_needed(cfg, words) == 1104  # 1000+100+4 -> x8
     dram = np.arange(1, 9, dtype=np.uint8)
     rtl, fast = core_rtl.run(text, cfg, dram), core_fast.run(text, cfg, dram)
     assert rtl.state.dram.size == cfg.dram_bytes
