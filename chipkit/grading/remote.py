@@ -26,6 +26,7 @@ from chipkit.grading.sandbox import rebuild, receive_message, send_message, send
 from chipkit.grading.wire import LENT_OPS, Codec, Foreign, WireError
 
 START_TIMEOUT = 60.0  # seconds the zygote may take to import numpy and MyHDL
+MAX_SOURCE = 2**20  # bytes: the largest exercise file the grader imports
 
 
 class StudentStopped(Exception):
@@ -312,7 +313,12 @@ def open_exercise(folder: Path, name: str, withheld=(), workdir: Path | None = N
     if path in _failed:
         raise StudentImportError(_failed[path])
     if not path.is_file():
-        _failed[path] = f"{path} does not exist: write your {name} in {path.name} there"
+        what = "is not a file" if path.exists() else "does not exist"
+        _failed[path] = f"{path} {what}: write your {name} in {path.name} there"
+        raise StudentImportError(_failed[path])
+    if path.stat().st_size > MAX_SOURCE:
+        _failed[path] = (f"{path.name} is {path.stat().st_size:,} bytes; an exercise file is "
+                         f"Python source of at most {MAX_SOURCE:,}")
         raise StudentImportError(_failed[path])
     worker = Worker(path, name, withheld, workdir)
     try:

@@ -225,3 +225,20 @@ def test_withheld_names_are_refused_everywhere_they_are_bound(tmp_path):
         with pytest.raises(RuntimeError, match="chipkit.numerics.to_twos is what this exercise"):
             call()
     assert mod.h() == 1  # what is not withheld still works
+
+
+@pytest.mark.parametrize(("content", "match"), [
+    (b"\x00\xff" * 50, "could not be imported: SyntaxError"),
+    ("x = 'caf\xe9'\n".encode("latin-1"), "could not be imported: SyntaxError"),
+    ("x = 1\n".encode("utf-16"), "could not be imported: SyntaxError"),
+    (b"#" * (2**20 + 1), "an exercise file is Python source of at most"),
+    (None, "is not a file"),
+])
+def test_files_that_are_not_python_fail_only_their_own_import(tmp_path, content, match):
+    path = tmp_path / "ex_odd.py"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(StudentImportError, match=match):
+        open_exercise(tmp_path, "ex_odd")
