@@ -120,7 +120,8 @@ class Worker:
         root = project_root()
         self.path, self.name = Path(path), name
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="chipkit-worker-"))
-        blocked = [str(root / "solutions"), str(root / "tests"), str(root / "conftest.py")]
+        blocked = [str(root / "solutions"), str(root / "tests"), str(root / "conftest.py"),
+                   str(Path(__file__).parent)]  # the grader's own helpers (references among them)
         spec = {"path": str(self.path.resolve()), "name": name,
                 "workdir": str(self.workdir.resolve()), "withhold": list(withheld),
                 "blocked": [os.path.realpath(b) for b in blocked]}

@@ -222,7 +222,8 @@ def install_guard(blocked: list[str], readable: list[str], workdir: str) -> None
                     check_path(path, True, event)
         elif event == "import" and args and isinstance(args[0], str):
             top = args[0].split(".")[0]
-            if top in ("solutions", "tests", "conftest"):
+            if top in ("solutions", "tests", "conftest") or (
+                    args[0].startswith("chipkit.grading") and args[0] not in sys.modules):
                 refuse(f"import {args[0]} (the grader's files)")
 
     sys.addaudithook(hook)

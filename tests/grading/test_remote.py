@@ -176,6 +176,8 @@ GUARDED = [
     ("open(r'{root}/solutions/ex01_twos_complement.py').read()", "the grader's files"),
     ("open(r'{root}/tests/exercises/conftest.py').read()", "the grader's files"),
     ("__import__('solutions.ex01_twos_complement')", "import solutions"),
+    ("__import__('chipkit.grading.checks').grading.checks.saturating_mac_runs", "chipkit.grading"),
+    ("open(r'{root}/chipkit/grading/checks.py').read()", "the grader's files"),
     ("open('/tmp/chipkit-escape.txt', 'w')", "may only write files in its current folder"),
     ("__import__('os').remove(r'{root}/README.md')", "os.remove"),
     ("__import__('subprocess').run(['true'])", "subprocess.Popen"),
