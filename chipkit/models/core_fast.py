@@ -4,7 +4,9 @@ weight-load, matrix and vector units run concurrently, and every stall is counte
 Values come from the golden model's instruction semantics (chipkit.models.core_golden), applied
 when a unit finishes; a program whose units touch the same rows without a `sync` in between is
 refused as a race, so for every accepted program the final state equals the golden model's. How
-long each unit takes is chipkit.timing's, the specification the RTL meets cycle for cycle.
+long each unit takes is chipkit.timing's, the specification the RTL meets cycle for cycle. A
+vector op that would read a row it has already written is refused as it issues, with the golden
+model's words (core_golden.overlap_error).
 
 Every program ends: the ISA has no branches, and each stall lasts only until a running job
 finishes, so the model needs no cycle limit (the golden model has no instruction limit either).
@@ -17,7 +19,7 @@ from chipkit import isa, timing
 from chipkit.checks import check_type
 from chipkit.config import CoreConfig
 from chipkit.isa import row_bytes
-from chipkit.models.core_golden import CoreRun, CoreState, ProgramError, apply
+from chipkit.models.core_golden import CoreRun, CoreState, ProgramError, apply, overlap_error
 from chipkit.timing import DMA_QUEUE
 
 
@@ -169,6 +171,9 @@ class FastCore:
             apply(self.state, self.pc, instr)
         if op in ("nop", "sync", "vshape", "halt"):
             return
+        if instr.op.src_mem is not None and (
+                why := overlap_error(instr, self.state.shape, self.cfg.lanes)):
+            raise ProgramError(f"pc {self.pc} ({instr}): {why}")  # as the golden model says it
         reads, writes = footprint(instr, self.state)
         if op == "mm" and not self.w_loaded[instr.args["buf"]]:
             raise ProgramError(f"pc {self.pc} ({instr}): weight buffer {instr.args['buf']} was "

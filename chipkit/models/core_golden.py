@@ -2,9 +2,10 @@
 on-chip memories, executed one after another (no timing). The cycle models must end in this state.
 
 It also polices programs: an out-of-range address, a read of a row nothing wrote, a transfer of
-zero rows, a missing halt stop with a ProgramError that names the program counter and the
-instruction. The ISA has no branches, so a program runs each instruction at most once and always
-ends: there is no instruction limit (the cycle model has none either).
+zero rows, a vector op that would read a row it has already written (overlap_error), a missing
+halt stop with a ProgramError that names the program counter and the instruction. The ISA has
+no branches, so a program runs each instruction at most once and always ends: there is no
+instruction limit (the cycle model has none either).
 """
 from __future__ import annotations
 
@@ -147,6 +148,72 @@ class CoreState:
         return cls(cfg, mem, {k: np.zeros(s, np.int64) for k, s in shapes.items()},
                    {k: np.zeros(s[0], bool) for k, s in shapes.items()},
                    np.zeros((2, L, L), np.int64))
+
+
+#: the rule overlap_error enforces, word for word in docs/isa.md
+OVERLAP_RULE = ("no step of a vector op may read an SRAM row that an earlier step of the same op "
+                "wrote")
+
+
+def _walk(op: str, shape: tuple, lanes: int):
+    """The vector unit's steps over a shape, in its order: (step, row read, row written) per
+    element, rows as offsets from the source and the destination. A step is a chunk of a logical
+    row, logical row after logical row (vtrans: an L x L block, the chunks of a block row first)."""
+    rows, chunks, cstride = shape
+    if op == "vtrans":
+        k, c, i = np.ogrid[:rows // lanes, :chunks, :lanes]
+        step = k * chunks + c
+        read, wrote = k * lanes + i + c * cstride, step * lanes + i
+    else:
+        r, c = np.ogrid[:rows, :chunks]
+        step, read = r * chunks + c, r + c * cstride
+        wrote = read
+    every = np.broadcast(step, read, wrote).shape
+    return (np.broadcast_to(x, every).ravel() for x in (step, read, wrote))
+
+
+def overlap_error(instr: isa.Instr, shape: tuple, lanes: int) -> str | None:
+    """Why the vector unit would compute `instr` differently from this model, or None.
+
+    The model reads a vector op's whole operand, then writes its result. The vector unit streams:
+    it reads one step (a chunk; vtrans: an L x L block) and writes that step's result before the
+    later steps are read (a softmax or LayerNorm row reads its chunks in three passes, and writes
+    in the last). So a step that reads an SRAM row an earlier step wrote would see the new value:
+    OVERLAP_RULE refuses it, whatever the pipeline's latency. `shape` is (rows, chunks, cstride
+    resolved); the source is `src2` for vadd (its `src` is in ACC, which no vector op writes)."""
+    check_type(instr, isa.Instr, "instr", "isa.make(...) or isa.decode(word)")
+    lanes = check_int(lanes, "lanes", 1, 64)
+    op, a = instr.op.mnemonic, instr.args
+    name = "src2" if "src2" in a else "src"
+    if instr.op.src_mem is None or (name == "src" and instr.op.src_mem != "sram"):
+        return None
+    rows, chunks, cstride = shape
+    if op == "vtrans" and rows % lanes:
+        return None  # op_vtrans refuses the shape
+    base, dst = a[name], a["dst"]
+    span = rows - 1 + (chunks - 1) * cstride  # the source rows are base .. base + span
+    if dst > base + span or base > dst + (rows * chunks - 1 if op == "vtrans" else span):
+        return None
+    step, read, wrote = _walk(op, shape, lanes)
+    rows_written, first = np.unique(dst + wrote, return_index=True)  # each row's earliest step
+    at = np.searchsorted(rows_written, base + read).clip(max=len(rows_written) - 1)
+    late = (rows_written[at] == base + read) & (step[first[at]] < step)
+    if not late.any():
+        return None
+    j = int(np.flatnonzero(late)[0])
+    row, before, after = base + int(read[j]), int(step[first[at[j]]]), int(step[j])
+
+    def where(s):
+        if op == "vtrans":
+            k = s // chunks
+            return (f"block {s} (logical rows {k * lanes}..{k * lanes + lanes - 1}, chunk "
+                    f"{s % chunks})")
+        return f"logical row {s // chunks}, chunk {s % chunks}"
+
+    return (f"writes SRAM row {row} at {where(before)}, then reads it ({name}) at {where(after)}: "
+            "the vector unit streams and would read its own result, the golden model the old "
+            f"row; put dst clear of {name}'s rows {base}..{base + span}, or (with chunks=1) at "
+            f"{name} or below it (docs/isa.md: where a vector op may write)")
 
 
 class _Exec:
@@ -315,7 +382,11 @@ _METHODS = {op.mnemonic: getattr(_Exec, "op_" + op.mnemonic.replace(".", "_"))
 def _apply(state: CoreState, pc: int, instr: isa.Instr) -> None:
     method = _METHODS.get(instr.op.mnemonic)
     if method is not None:
-        method(_Exec(state, pc, instr))
+        ex = _Exec(state, pc, instr)
+        if instr.op.src_mem is not None and (
+                why := overlap_error(instr, state.shape, state.cfg.lanes)):
+            ex.fail(why)
+        method(ex)
 
 
 def execute(program, cfg: CoreConfig, dram=None):

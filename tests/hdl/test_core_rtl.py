@@ -9,7 +9,7 @@ from chipkit import isa
 from chipkit.backends import core_rtl
 from chipkit.config import CoreConfig
 from chipkit.models import core_fast
-from chipkit.models.core_golden import ProgramError
+from chipkit.models.core_golden import ProgramError, pack_rows
 
 #: no shrinking: an RTL example takes a second, and the failing program is printed whole
 RTL = dict(deadline=None, suppress_health_check=list(HealthCheck),
@@ -43,6 +43,37 @@ def test_rtl_with_vector_unit_equals_fast(case):
     fast = core_fast.run(words, cfg, dram)
     rtl = core_rtl.run_myhdl(cfg, words, dram)
     assert_same(rtl, fast)
+
+
+def test_rtl_equals_fast_on_the_overlaps_the_rule_allows():
+    """One of each overlap of a vector op's destination and source that docs/isa.md allows (no
+    step reads a row an earlier step wrote), on the MyHDL core: below the source, vtrans in
+    place over two blocks, interleaved with the source's chunks, LayerNorm and vadd in place."""
+    cfg = CoreConfig(lanes=2, sram_rows=64, acc_rows=32, param_rows=4, scale_rows=4,
+                     dram_bytes=4096, dma_bytes_per_cycle=4)
+    rng = np.random.default_rng(7)
+    dram = np.concatenate([
+        pack_rows("sram", rng.integers(-128, 128, (64, 2)), 2).ravel(),
+        pack_rows("acc", rng.integers(-3000, 3000, (8, 2)), 2).ravel(),
+        pack_rows("param", np.array([[16, 8, 128, 8]]), 2).ravel(),
+        pack_rows("lut", rng.integers(-128, 128, (128, 2)), 2).ravel()])
+    text = """dma.ld mem=sram, row=0, dram=0, rows=64
+        dma.ld mem=acc, row=0, dram=128, rows=8
+        dma.ld mem=param, row=0, dram=192, rows=1
+        dma.ld mem=lut, row=0, dram=200, rows=128
+        sync units=1
+        vshape rows=5
+        vmove dst=8, src=10
+        vshape rows=4
+        vtrans dst=20, src=20
+        vshape rows=3, chunks=2, cstride=4
+        vgelu dst=33, src=30
+        vlnorm dst=40, src=40
+        vadd dst=50, src=0, src2=50, p=0
+        halt
+        """
+    words = isa.program_words(text)
+    assert_same(core_rtl.run_myhdl(cfg, words, dram), core_fast.run(words, cfg, dram))
 
 
 def _core_ports():

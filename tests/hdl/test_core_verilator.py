@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from models.programs import random_programs  # tests/models/programs.py
+from models.programs import overlap_sweep, random_programs  # tests/models/programs.py
 
 from chipkit import isa
 from chipkit.backends import core_icarus, core_rtl
@@ -24,6 +24,7 @@ from chipkit.errors import ConfigError, ToolMissing
 from chipkit.flow import tools
 from chipkit.flow import verilator as vl
 from chipkit.models import core_fast
+from chipkit.models.core_golden import ProgramError
 
 pytestmark = pytest.mark.hdl
 
@@ -106,6 +107,30 @@ def test_icarus_equals_fast(builds, case):
     _need("iverilog")
     check(lambda cfg, words, dram, limit: core_icarus.run_icarus(
         cfg, words, dram, vfile=builds[cfg].verilog, max_cycles=limit), *case)
+
+
+@pytest.mark.parametrize("lanes", [2, 4, 8])
+def test_verilator_equals_fast_on_every_legal_overlap(builds, lanes):
+    """Every placement of a small grid of shapes (tests/models/programs.py overlap_cases) that
+    keeps the overlap rule of docs/isa.md: in place, below the source, interleaved with it."""
+    cfg = next(c for c in CONFIGS if c.lanes == lanes)
+    for text, dram in overlap_sweep(cfg):
+        check(on_verilator(builds), cfg, text, dram)
+
+
+def test_the_rtl_reads_its_own_result_where_the_rule_refuses(builds):
+    """Why the rule exists: `vmove dst=src+3` over 4 rows, run on the RTL behind the models' back
+    (run_built checks nothing), copies row 0 twice: step 3 reads row src+3 = dst, which step 0 had
+    already overwritten; the golden model, which reads first, refuses the program."""
+    text = ("dma.ld mem=sram, row=0, dram=0, rows=8\nsync units=1\nvshape rows=4\n"
+            "vmove dst=3, src=0\nsync units=8\nhalt\n")
+    dram = np.arange(16, dtype=np.uint8)  # SRAM row r holds (2r, 2r + 1)
+    with pytest.raises(ProgramError, match=r"pc 3 \(vmove dst=3, src=0\): writes SRAM row 3 at "
+                                           r"logical row 0, chunk 0, then reads it \(src\) at "
+                                           r"logical row 3, chunk 0"):
+        core_fast.run(text, SMALL, dram)
+    got = cv.run_built(builds[SMALL], SMALL, isa.program_words(text), dram).state.mems["sram"]
+    assert got[3:7, 0].tolist() == [0, 2, 4, 0]  # the golden model would give [0, 2, 4, 6]
 
 
 def test_the_backend_runs_through_core_rtl(builds):

@@ -17,8 +17,14 @@ one and expect a race. Random extra syncs and nops are mixed in as well.
 DMA loads come only from the source regions of DRAM and stores go only to the OUT region, so
 whatever is loaded is always valid data for its memory. The DRAM data comes from one drawn seed,
 so shrinking leaves a short program (a list of actions: a load, an mm, a vector op with the loads
-and syncs it needs, ...) over seed 0. Vector destinations never partly overlap their sources (in
-place only for the elementwise SRAM ops), so a streaming RTL must agree with the golden model.
+and syncs it needs, ...) over seed 0.
+
+A vector op's destination is clear of its SRAM source, exactly on it, or a few rows off it; the
+overlap rule of docs/isa.md (no step of a vector op reads an SRAM row an earlier step of it wrote)
+is walked here step by step (`reads_own_result`, apart from the models' `overlap_error`). Such
+lines end `# overlap: in place` or `# overlap: legal`; with `refused_overlap=True` one op may
+break the rule: its line ends `# overlap: refused` and the program stops there (then `halt`).
+`overlap_sweep(cfg)` is the other way in: every placement of a small grid of shapes, batched.
 """
 from __future__ import annotations
 
@@ -35,6 +41,31 @@ ACTIONS = ("dma.ld", "mm", "lw", "gemm", "dma.st", "dma.burst", "vrq", "vadd", "
            "vsoftmax", "vlnorm", "vtrans", "vmove", "vshape", "nop", "sync")
 #: vector ops that read int32 ACC rows (the others read int8 SRAM rows)
 FROM_ACC = tuple(op for op in isa.VECTOR_OPS if isa.BY_NAME[op].src_mem == "acc")
+
+
+def reads_own_result(op: str, shape: tuple, dst: int, base: int | None, lanes: int) -> bool:
+    """The overlap rule of docs/isa.md, walked step by step: True if a step of vector op `op` at
+    `shape` (rows, chunks, cstride resolved) reads an SRAM row that an earlier step wrote. `base`
+    is its SRAM source (src; vadd's src2), None if it reads none (vrq, vsoftmax read ACC). A step
+    is a chunk, logical row after logical row; vtrans's is an L x L block, each block's rows read
+    before its transpose is written to dst + (k * chunks + c) * L .. for block (k, c)."""
+    if base is None:
+        return False
+    rows, chunks, cs = shape
+    L = lanes
+    if op == "vtrans":
+        steps = [([base + k * L + i + c * cs for i in range(L)],
+                  [dst + (k * chunks + c) * L + i for i in range(L)])
+                 for k in range(rows // L) for c in range(chunks)]
+    else:
+        steps = [([base + r + c * cs], [dst + r + c * cs])
+                 for r in range(rows) for c in range(chunks)]
+    written: set = set()
+    for reads, writes in steps:
+        if written.intersection(reads):
+            return True
+        written.update(writes)
+    return False
 
 
 def _layout(cfg: CoreConfig) -> dict:
@@ -77,8 +108,10 @@ class _Gen:
     """The program so far and what the generator knows about the machine (like the golden model:
     which rows are written, which weight buffers are loaded, the vector shape)."""
 
-    def __init__(self, draw, cfg: CoreConfig, lay: dict):
+    def __init__(self, draw, cfg: CoreConfig, lay: dict, refused_overlap: bool = False):
         self.draw, self.cfg, self.lay, self.L = draw, cfg, lay, cfg.lanes
+        self.refused_overlap = refused_overlap  # may emit one op that breaks the overlap rule
+        self.stopped = False  # it did: nothing follows it
         self.lines: list[str] = []  # assembly, one instruction a line
         self.written = {m: np.zeros(lay["depth"][m], bool) for m in MEMS}
         self.w_loaded = [False, False]
@@ -86,7 +119,7 @@ class _Gen:
         # per unit, since its last sync: rows read, rows written, pc of the newest toucher
         self.pending = {u: (set(), set(), {}) for u in isa.UNITS}
 
-    def emit(self, instr: isa.Instr, reads=frozenset(), writes=frozenset()):
+    def emit(self, instr: isa.Instr, reads=frozenset(), writes=frozenset(), comment=""):
         unit = instr.op.unit
         if unit in isa.UNITS:
             mask, why = 0, -1
@@ -104,7 +137,7 @@ class _Gen:
             w |= set(writes)
             for x in (*reads, *writes):
                 who[x] = len(self.lines)
-        self.lines.append(str(instr))
+        self.lines.append(str(instr) + comment)
         for mem, row in writes:
             self.written[mem][row] = True
 
@@ -145,19 +178,35 @@ class _Gen:
     def pick_base(self, mem):
         return self.ints(0, self.lay["depth"][mem] - self.span())
 
-    def pick_dst(self, reads, allow_same=None, n=None):
-        """An SRAM destination for the current shape, disjoint from the rows read (or equal to
-        `allow_same`); None if the draw overlaps (the op is then skipped)."""
-        span = n if n is not None else self.span()
-        dst = self.ints(0, self.cfg.sram_rows - span)
-        if allow_same is not None and self.draw(st.booleans()):
-            return allow_same
-        rows = set(range(dst, dst + span))
-        return None if rows & {r for m, r in reads if m == "sram"} else dst
+    def pick_dst(self, op: str, base: int | None, reads, dshape):
+        """An SRAM destination of shape `dshape` for `op` reading SRAM from `base` (None: it reads
+        ACC): anywhere, on `base`, or a few rows below or above it. Returns (dst, comment), or
+        None to skip the op: a draw that breaks the overlap rule unless one may be refused."""
+        rows, chunks, cs = dshape
+        span = rows + (chunks - 1) * cs  # rows from dst to past its last row
+        where = self.draw(st.sampled_from(["anywhere", "same", "below", "above"]))
+        if where == "anywhere" or base is None:
+            dst = self.ints(0, self.cfg.sram_rows - span)
+        else:
+            dst = base + {"same": 0, "below": -self.ints(1, span),
+                          "above": self.ints(1, self.span())}[where]
+        if not 0 <= dst <= self.cfg.sram_rows - span:
+            return None
+        mine = {dst + i + j * cs for i in range(rows) for j in range(chunks)}
+        if not mine & {r for m, r in reads if m == "sram"}:
+            return dst, ""
+        if not reads_own_result(op, self.shape, dst, base, self.L):
+            return dst, "  # overlap: " + ("in place" if dst == base else "legal")
+        if self.refused_overlap:
+            self.stopped = True
+            return dst, "  # overlap: refused"
+        return None
 
     # --- actions ------------------------------------------------------------------------------
     def act(self, kind: str):
         L = self.L
+        if self.stopped:
+            return
         if kind == "dma.ld":
             mem = self.draw(st.sampled_from(MEMS))
             depth = self.lay["depth"][mem]
@@ -259,20 +308,18 @@ class _Gen:
             params = [("lut", r) for r in range(self.cfg.lut_rows)]
         if op == "vlnorm":
             args["frac"] = self.ints(0, 8)
-        if op == "vtrans":
-            n = chunks * self.L
-            dst = self.pick_dst(reads, n=n * (rows // self.L))
-            writes = None if dst is None else self.shaped("sram", dst, (n, rows // self.L, n))
-        else:
-            same = {"vrelu": src, "vgelu": src, "vmove": src}.get(op, args.get("src2"))
-            dst = self.pick_dst(reads, allow_same=same)
-            writes = None if dst is None else self.shaped("sram", dst)
-        if dst is None:
+        base = args.get("src2", src if src_mem == "sram" else None)
+        n = chunks * self.L
+        dshape = (n, rows // self.L, n) if op == "vtrans" else self.shape
+        picked = self.pick_dst(op, base, reads, dshape)
+        if picked is None:
             return
+        dst, comment = picked
+        writes = self.shaped("sram", dst, dshape)
         for mem in ("sram", "acc", "param", "scale", "lut"):
             self.ensure(mem, sorted({r for m, r in reads + params if m == mem}))
         self.emit(isa.make(op, dst=dst, src=src, **args), reads=set(reads + params),
-                  writes=set(writes))
+                  writes=set(writes), comment=comment)
 
 
 def program_config(draw) -> CoreConfig:
@@ -284,9 +331,10 @@ def program_config(draw) -> CoreConfig:
 
 @st.composite
 def random_programs(draw, cfg: CoreConfig | None = None, max_actions: int = 30,
-                    actions=ACTIONS):
+                    actions=ACTIONS, refused_overlap: bool = False):
     """(cfg, program text, DRAM image as uint8) of a random valid, race-free program made of
-    `actions` (a subset of ACTIONS)."""
+    `actions` (a subset of ACTIONS); with `refused_overlap`, it may end in a vector op that breaks
+    the overlap rule (its line ends `# overlap: refused`), which both models must refuse."""
     if cfg is None:
         cfg = program_config(draw)
     lay = _layout(cfg)
@@ -294,8 +342,70 @@ def random_programs(draw, cfg: CoreConfig | None = None, max_actions: int = 30,
         raise ValueError(f"random_programs needs {lay['total']} bytes of DRAM, "
                          f"{cfg} has {cfg.dram_bytes}")
     dram = _dram(cfg, lay, draw(st.integers(0, 2**32 - 1)))
-    gen = _Gen(draw, cfg, lay)
+    gen = _Gen(draw, cfg, lay, refused_overlap)
     for kind in draw(st.lists(st.sampled_from(actions), min_size=1, max_size=max_actions)):
         gen.act(kind)
     gen.lines.append("halt")
     return cfg, "\n".join(gen.lines) + "\n", dram
+
+
+#: the vector ops that read SRAM (vadd: its residual src2), the ones an overlap can concern
+SWEEP_OPS = ("vmove", "vrelu", "vgelu", "vlnorm", "vadd", "vtrans")
+
+
+def overlap_cases(cfg: CoreConfig, ops=SWEEP_OPS):
+    """Every placement of a small grid: (op, rows, chunks, cstride, base, dst) for rows 1, 2, 3,
+    5 (vtrans: L, 2L), chunks 1..3, cstride 1, 2, rows, rows + 1 (chunks > 1), and every dst
+    from just below to just above the SRAM source at `base` (src; vadd's src2), in range."""
+    L = cfg.lanes
+    for op in ops:
+        for rows in ((L, 2 * L) if op == "vtrans" else (1, 2, 3, 5)):
+            for chunks in (1, 2, 3):
+                for cs in (sorted({1, 2, rows, rows + 1}) if chunks > 1 else [rows]):
+                    span = rows + (chunks - 1) * cs
+                    dspan = rows * chunks if op == "vtrans" else span
+                    base = dspan + 1
+                    if base + span > cfg.sram_rows or (op == "vadd" and span > cfg.acc_rows):
+                        continue
+                    for dst in range(0, min(base + span + 1, cfg.sram_rows - dspan) + 1):
+                        yield op, rows, chunks, cs, base, dst
+
+
+def _loads(lay: dict) -> list[str]:
+    return [f"dma.ld mem={m}, row=0, dram={lay['base'][m]}, rows={lay['depth'][m]}"
+            for m in ("sram", "acc", "param", "lut")] + ["sync units=1"]
+
+
+def one_vector_op(cfg: CoreConfig, lines: str, seed: int = 0):
+    """(text, dram): SRAM, ACC, PARAM and the LUT loaded with random valid data, then `lines`
+    (assembly: a vshape and a vector op, say), then halt."""
+    lay = _layout(cfg)
+    return "\n".join(_loads(lay) + [lines.strip(), "halt"]) + "\n", _dram(cfg, lay, seed)
+
+
+def overlap_sweep(cfg: CoreConfig, legal: bool = True, seed: int = 0):
+    """overlap_cases(cfg) that keep (legal) or break (not legal) the overlap rule, as programs
+    [(text, dram)]: each case reloads SRAM, runs, syncs and stores the rows it wrote to a DRAM
+    slot of its own, so one program holds as many cases as the DRAM has slots (and at most 500:
+    3,500 instructions, within the Verilator build's 4,096)."""
+    lay, L = _layout(cfg), cfg.lanes
+    dram, head = _dram(cfg, lay, seed), _loads(lay)
+    programs, lines, at = [], list(head), lay["total"]
+    for op, rows, chunks, cs, base, dst in overlap_cases(cfg):
+        if reads_own_result(op, (rows, chunks, cs), dst, base, L) == legal:
+            continue
+        n = chunks * L
+        dshape = (n, rows // L, n) if op == "vtrans" else (rows, chunks, cs)
+        first, count = dst, dshape[0] + (dshape[1] - 1) * dshape[2]
+        args = {"vadd": dict(src=0, src2=base, p=0), "vlnorm": dict(src=base, frac=5)}.get(
+            op, dict(src=base))
+        if at + count * L > cfg.dram_bytes or len(lines) > 7 * 500:
+            programs.append("\n".join(lines + ["halt"]) + "\n")
+            lines, at = list(head), lay["total"]
+        lines += [f"dma.ld mem=sram, row=0, dram={lay['base']['sram']}, rows={cfg.sram_rows}",
+                  "sync units=1", f"vshape rows={rows}, chunks={chunks}, cstride={cs}",
+                  str(isa.make(op, dst=dst, **args)), "sync units=8",
+                  f"dma.st mem=sram, row={first}, dram={at}, rows={count}", "sync units=1"]
+        at += count * L
+    programs.append("\n".join(lines + ["halt"]) + "\n")
+    return [(text, dram) for text in programs]
