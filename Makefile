@@ -1,5 +1,6 @@
 # chipkit: the two commands a fresh machine needs.
-#   make demo   -- set everything up, then open the course in JupyterLab
+#   make demo   -- set everything up, run `chipkit demo` (the tiny transformer on the simulated
+#                  chip), then open the course in JupyterLab
 #   make test   -- set everything up, then run the whole test suite
 # Both create .venv and install the kit (with its dev extra) the first time, or when pyproject changes.
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
-	$(BIN)/chipkit info
+	$(BIN)/chipkit demo
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)

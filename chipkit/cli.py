@@ -1,5 +1,5 @@
-"""The `chipkit` command: info, grade, gemm, bench, lockstep, asm, disasm. A user's mistake prints
-one line and exits 2.
+"""The `chipkit` command: info, grade, gemm, bench, lockstep, compile, run, demo, asm, disasm. A
+user's mistake prints one line and exits 2.
 """
 from __future__ import annotations
 
@@ -306,13 +306,19 @@ def _core_gemm(args, array) -> int:
 
 
 def cmd_bench(args) -> int:
+    from chipkit.backends.model_run import one_pass
     from chipkit.bench import bench, core_speed, core_vs_scalesim, report, report_core
 
-    runs, core, speed = bench(), core_vs_scalesim(), core_speed()
+    runs, core, speed, tf = bench(), core_vs_scalesim(), core_speed(), one_pass()
     if args.json:
-        print(json.dumps({"runs": runs, "core_vs_scalesim_ws": core, "core_speed": speed}))
+        print(json.dumps({"runs": runs, "core_vs_scalesim_ws": core, "core_speed": speed,
+                          "transformer_cycles_per_pass": tf["cycles_per_pass"],
+                          "transformer_utilization": tf["utilization"]}))
     else:
-        print(report(runs) + "\n\n" + report_core(core, speed))
+        print(report(runs) + "\n\n" + report_core(core, speed) + "\n\n"
+              + f"tiny transformer, one pass of 16 tokens on the {tf['array']} core (cycle model): "
+              f"{tf['cycles_per_pass']:,} cycles, utilization {tf['utilization']:.1%}, "
+              f"{tf['instructions']} instructions")
     return 0
 
 
@@ -398,6 +404,86 @@ def cmd_disasm(args) -> int:
     return 0
 
 
+def _core_array(text: str):
+    """--array LxL for the core: a CoreConfig, or a ConfigError naming the option."""
+    from chipkit.config import ArrayConfig, CoreConfig
+
+    array = ArrayConfig.parse(text, "ws")
+    if array.rows != array.cols:
+        raise ConfigError(f"the inference core has a square array: use --array "
+                          f"{array.rows}x{array.rows}, got --array {text}")
+    _lanes(array.rows, f"--array {text}", "--array LxL")
+    return CoreConfig(lanes=array.rows)
+
+
+def _sort_report(r) -> str:
+    mark = "sorted" if r.sorted else "NOT sorted"
+    agree = "equal to the golden model" if r.match_golden else "DIFFERENT from the golden model"
+    return (f"{' '.join(map(str, r.input))}  ->  {' '.join(map(str, r.output))}   {mark}\n"
+            f"  {r.backend} on the {r.array} core: {r.passes} passes, {r.cycles:,} cycles "
+            f"({r.cycles // r.passes:,} a pass), utilization {r.utilization:.1%}, "
+            f"{r.time_us:,.1f} us at {r.clock_mhz} MHz; int32 logits {agree}")
+
+
+def cmd_run(args) -> int:
+    from chipkit.backends.model_run import check_model, sort_digits
+
+    check_model(args.model)
+    cfg = _core_array(args.array)
+    bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
+    r = sort_digits(args.input, args.backend, cfg, progress=bar)
+    print(json.dumps(r.to_json()) if args.json else _sort_report(r))
+    return 0 if r.match_golden else 1
+
+
+def cmd_compile(args) -> int:
+    from chipkit import isa
+    from chipkit.backends.model_run import check_model, compiled, parse_digits
+    from chipkit.nn import task
+
+    check_model(args.model)
+    cfg = _core_array(args.array)
+    digits = parse_digits(args.input)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"-o {out}: is a file; give a folder (it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"-o {out}: cannot create the folder ({e.strerror})") from None
+    cm = compiled(cfg)
+    tokens = task.sequences(digits[None, :], np.zeros((1, 0), dtype=np.int64))[0]
+    (out / "program.s").write_text(cm.listing())
+    isa.save(cm.words, out / "program.hex")
+    (out / "dram.bin").write_bytes(cm.dram(tokens).tobytes())
+    mmap = cm.program.memory_map()
+    mmap.update({"input_address": cm.input_addr, "logits_address": cm.logits_addr,
+                 "lanes": cfg.lanes, "tokens": tokens.tolist()})
+    (out / "memory_map.json").write_text(json.dumps(mmap, indent=1))
+    print(f"{len(cm.instructions)} instructions, a {cm.program.dram.size:,}-byte DRAM image -> "
+          f"{out}/ (program.s, program.hex, dram.bin, memory_map.json); run it with: chipkit "
+          f"lockstep {out}/program.s --dram {out}/dram.bin --lanes {cfg.lanes}")
+    return 0
+
+
+DEMO_INPUTS = ("3 1 4 1 5 9 2 6", "9 8 7 6 5 4 3 2", "0 0 7 0 0 7 0 0", "5 0 5 0 5 0 5 0")
+
+
+def cmd_demo(args) -> int:
+    from chipkit.backends.model_run import sort_digits
+
+    cfg = _core_array(args.array)
+    print(f"chipkit demo: a tiny transformer (2 layers, 18.7 k int8 parameters) sorts 8 digits "
+          f"on the simulated {cfg.lanes}x{cfg.lanes} inference core ({args.backend} backend)\n")
+    ok = True
+    for text in DEMO_INPUTS:
+        bar = _progress_bar() if args.backend == "rtl" and sys.stderr.isatty() else None
+        r = sort_digits(text, args.backend, cfg, progress=bar)
+        print(_sort_report(r) + "\n")
+        ok &= r.match_golden
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="chipkit", description="Design an int8 inference chip from the bits up.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -453,6 +539,31 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print one JSON object instead of a "
                     "report")
     ls.set_defaults(func=cmd_lockstep)
+    r = sub.add_parser("run", help="run a model on the simulated core: the tiny transformer "
+                       "sorts 8 digits, every pass checked against the integer golden model",
+                       description="Sort 8 digits with the tiny transformer on the simulated "
+                       "inference core. Exit 0 when the chip equals the golden model, 1 when it "
+                       "does not.")
+    r.add_argument("--model", default="tiny-transformer", help="the model (tiny-transformer)")
+    r.add_argument("--input", required=True, help='8 digits 0..9, e.g. "3 1 4 1 5 9 2 6"')
+    r.add_argument("--backend", default="fast", help="golden, fast (default), rtl (MyHDL, "
+                   "about a minute a pass) or verilator")
+    r.add_argument("--array", default="8x8", help="the core's array, LxL (default 8x8)")
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.set_defaults(func=cmd_run)
+    cp = sub.add_parser("compile", help="compile a model for the core: the listing, the "
+                        "program, the DRAM image of its first pass and the memory map")
+    cp.add_argument("--model", default="tiny-transformer", help="the model (tiny-transformer)")
+    cp.add_argument("--array", default="8x8", help="the core's array, LxL (default 8x8)")
+    cp.add_argument("--input", default="3 1 4 1 5 9 2 6",
+                    help="the 8 digits written into dram.bin (default \"3 1 4 1 5 9 2 6\")")
+    cp.add_argument("-o", "--out", required=True, help="the folder to write")
+    cp.set_defaults(func=cmd_compile)
+    dm = sub.add_parser("demo", help="the tiny transformer sorting a few sequences on the "
+                        "simulated chip, with cycles, utilization and the golden check")
+    dm.add_argument("--backend", default="fast", help="golden, fast (default), rtl or verilator")
+    dm.add_argument("--array", default="8x8", help="the core's array, LxL (default 8x8)")
+    dm.set_defaults(func=cmd_demo)
     a = sub.add_parser("asm", help="assemble an inference-core program (docs/isa.md)")
     a.add_argument("source", help="assembly text file (UTF-8; /dev/stdin reads a pipe)")
     a.add_argument("-o", "--out", default=None,

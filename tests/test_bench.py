@@ -80,7 +80,10 @@ def test_cli(monkeypatch, capsys, as_json):
     out = capsys.readouterr().out
     if as_json:
         d = json.loads(out)
-        assert list(d) == ["runs", "core_vs_scalesim_ws", "core_speed"]
+        assert list(d) == ["runs", "core_vs_scalesim_ws", "core_speed",
+                           "transformer_cycles_per_pass", "transformer_utilization"]
+        assert 10_000 < d["transformer_cycles_per_pass"] <= 19_000
+        assert d["transformer_utilization"] >= 0.25
         assert [r["array"] for r in d["runs"]] == ["2x2", "3x2"]
         assert all(set(r) == ROW for r in d["runs"])
         core = d["core_vs_scalesim_ws"]
@@ -102,7 +105,8 @@ def test_cli(monkeypatch, capsys, as_json):
         assert lines[11] == "" and "fast/MyHDL" in lines[12] and "Verilator/MyHDL" in lines[12]
         assert lines[13].split()[:3] == ["2x2", "gemm", "4x4x4"] and lines[13].endswith("-")
         assert lines[14].startswith("core speed:")
-        assert lines[15].startswith("Verilator not installed") and len(lines) == 16
+        assert lines[15].startswith("Verilator not installed") and lines[16] == ""
+        assert lines[17].startswith("tiny transformer, one pass") and len(lines) == 18
 
 
 CORE_ROW = {"core", "gemm", "m", "n", "k", "dma_bytes_per_cycle", "dram_latency",
