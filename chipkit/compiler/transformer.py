@@ -148,7 +148,6 @@ class _Lowering:
                               f"{self.cfg.scale_rows} (its scale_rows)")
         if self.scale_next + total > self.cfg.scale_rows:
             self.scale_next = 0
-        self.scale_row: dict = {}  # id(Requant) -> its first SCALE row
         addr = self.p.put_rows(f"{what} scales", "scale", np.concatenate(rows))
         self.emit("dma.ld", f"{what}: per-channel scales", mem="scale", row=self.scale_next,
                   dram=addr, rows=total)
@@ -156,18 +155,24 @@ class _Lowering:
             self.scale_row[id(r)] = self.scale_next
             self.scale_next += len(x)
 
-    def matmul(self, x: Region, w_rows: int, k: int, n: int, out: Region, what: str,
-               accumulate_first: bool, w_stride=None):
-        """out (+)= x [T, k] @ W [k, n]: tile (c, nn) of W at SRAM row w_rows + index."""
-        L, t = self.L, self.t
-        kc, nc = k // L, n // L
-        for nn in range(nc):
-            for c in range(kc):
-                row = w_stride(c, nn) if w_stride else w_rows + (nn * kc + c) * L
-                buf = self.buf = self.buf ^ 1
-                self.emit("lw", f"{what}: tile k{c} n{nn}", row=row, buf=buf)
-                self.emit("mm", f"{what}", a=x.start + c * t, rows=t, acc=out.start + nn * t,
-                          buf=buf, accumulate=int(accumulate_first or c > 0))
+    def tile(self, row: int, x: Region, c: int, nn: int, out: Region, what: str,
+             accumulate: bool, between=None):
+        """One L x L tile of W (SRAM rows row..row+L-1) into a weight buffer, the other buffer's
+        tile still streaming, then x's K chunk c through it onto out's column chunk nn.
+        `between()` emits what should issue while the tile loads (a prefetch)."""
+        buf = self.buf = self.buf ^ 1
+        self.emit("lw", f"{what}: tile k{c} n{nn}", row=row, buf=buf)
+        if between is not None:
+            between()
+        self.emit("mm", what, a=x.start + c * self.t, rows=self.t, acc=out.start + nn * self.t,
+                  buf=buf, accumulate=int(accumulate))
+
+    def matmul(self, x: Region, k: int, n: int, out: Region, what: str, tile_row,
+               accumulate_first: bool):
+        """out (+)= x [T, k] @ W [k, n] for an activation W: tile (c, nn) at tile_row(c, nn)."""
+        for nn in range(n // self.L):
+            for c in range(k // self.L):
+                self.tile(tile_row(c, nn), x, c, nn, out, what, accumulate_first or c > 0)
 
 
 def compile_model(qm: QuantModel, cfg: CoreConfig | None = None, t: int = 16) -> CompiledModel:
@@ -281,13 +286,11 @@ def compile_model(qm: QuantModel, cfg: CoreConfig | None = None, t: int = 16) ->
             prefetch(g)
             for i in range(i0, i1):
                 nn, c = divmod(i, kc)
-                buf = low.buf = low.buf ^ 1
-                p.emit("lw", f"{name}: tile k{c} n{nn}", row=wregion[g % 2].start + (i - i0) * L,
-                       buf=buf)
-                if i == i0:  # after the wait for this group's tiles, not before it
-                    prefetch(g + 1)
-                p.emit("mm", name, a=x.start + c * t, rows=t, acc=out.start + nn * t, buf=buf,
-                       accumulate=int(name != "embed" or c > 0))
+                # the next group's prefetch issues after the wait for this group's tiles, and
+                # before the mm that may stall until the tile is in
+                low.tile(wregion[g % 2].start + (i - i0) * L, x, c, nn, out, name,
+                         accumulate=name != "embed" or c > 0,  # embed has no bias rows
+                         between=(lambda g=g: prefetch(g + 1)) if i == i0 else None)
         return out
 
     p.emit("dma.ld", "embed: the tokens' one-hot rows", mem="sram", row=onehot.start,
@@ -328,18 +331,19 @@ def compile_model(qm: QuantModel, cfg: CoreConfig | None = None, t: int = 16) ->
             p.emit("vtrans", f"{tag} attn h{hh}: K^T", dst=kt[hh].start,
                    src=k.start + hh * dh // L * t)
         for hh in range(heads):
-            low.matmul(Region("sram", "q head", q.start + hh * dh // L * t, dh // L * t), 0, dh,
-                       t, scores[hh], f"{tag} attn h{hh} QK^T", accumulate_first=True,
-                       w_stride=lambda c, nn, hh=hh: kt[hh].start + c * L + nn * dh)
+            low.matmul(Region("sram", "q head", q.start + hh * dh // L * t, dh // L * t), dh, t,
+                       scores[hh], f"{tag} attn h{hh} QK^T",
+                       lambda c, nn, hh=hh: kt[hh].start + c * L + nn * dh, accumulate_first=True)
         for hh in range(heads):
             hc = hh * dh // L
             low.vshape(t // L)
             p.emit("vsoftmax", f"{tag} attn h{hh}: softmax", dst=probs[hh].start,
                    src=scores[hh].start, p=sm)
-            low.matmul(probs[hh], 0, t, dh,
+            low.matmul(probs[hh], t, dh,
                        Region("acc", "P.V head", acc["acc P.V"].start + hc * t, dh // L * t),
-                       f"{tag} attn h{hh} P.V", accumulate_first=False,
-                       w_stride=lambda c, nn, hc=hc: v.start + (hc + nn) * t + c * L)
+                       f"{tag} attn h{hh} P.V",
+                       lambda c, nn, hc=hc: v.start + (hc + nn) * t + c * L,
+                       accumulate_first=False)
         low.requant(attn, acc["acc P.V"], layer.pv_rq, d, f"{tag} attn")
         j += 1
         out = linear(j, attn)
