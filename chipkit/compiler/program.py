@@ -160,7 +160,7 @@ class Program:
         lines = []
         for instr, comment in zip(self.instructions, self.comments):
             text = str(instr)
-            lines.append(f"{text:<56}# {comment}" if comment else text)
+            lines.append(f"{text:<55} # {comment}" if comment else text)
         return "\n".join(lines) + "\n"
 
     def memory_map(self) -> dict:

@@ -68,8 +68,8 @@ def attention(q, k, v, qm: QuantModel, layer) -> tuple[np.ndarray, dict]:
 
 
 def forward(qm: QuantModel, tokens, keep: bool = False):
-    """The int32 logits [.., T, 16] of `tokens` [.., T]; with keep, also every intermediate
-    tensor by name (the same names as the float model's activations)."""
+    """The int32 logits [.., T, 16] of `tokens` [.., T]; with keep, also the intermediate
+    tensors by name (named as in the float model's activations; no scores, attn_out, ffn_out)."""
     seen = {}
     x = rq(matmul(one_hot(tokens), qm.emb), qm.emb_rq)
     seen["x0"] = x
